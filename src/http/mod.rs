@@ -1,0 +1,54 @@
+//! The HTTP transport: GraphQL over POST and GET, the self-hosted GraphiQL page, health.
+
+mod graphql;
+pub mod playground;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::ApiSchema;
+use crate::store::Store;
+
+/// Largest request body accepted (413 above it).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: ApiSchema,
+    pub store: Store,
+}
+
+/// The whole application's routes, serving `store`.
+pub fn router(store: Store) -> Router {
+    let state = AppState { schema: crate::graphql::schema(store.clone()), store };
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/graphql") }))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health", get(health))
+        .merge(playground::asset_routes())
+        .fallback(|| async { error(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.revision() {
+        Ok(revision) => Json(json!({ "status": "ok", "revision": revision })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            error(axum::http::StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
+        }
+    }
+}
+
+/// A transport-level error in the GraphQL error shape, so clients parse one format.
+pub fn error(status: axum::http::StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,20 @@
+//! scs-series: a GraphQL content API for Asia Society Switzerland's series
+//! "China's Social Credit System — A closer look on a highly contested topic".
+//!
+//! Data flows one way, and each module knows only the ones before it:
+//!
+//! - [`domain`]: the entity types, ids, slugs, partial dates, validation.
+//! - [`seed`]: reads and validates the `seed/` folder (TOML) into domain values.
+//! - [`store`]: the sled store: one tree per kind, index trees for kind, year and person,
+//!   atomic seed application.
+//! - [`graphql`]: the async-graphql schema: types, connections, filters, errors with codes.
+//! - [`http`]: the axum router: GraphQL over POST and GET, the self-hosted GraphiQL, health.
+//! - [`cli`] and [`app`]: flags, wiring, start-up.
+
+pub mod app;
+pub mod cli;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod store;

@@ -1,0 +1,266 @@
+//! Reading and validating a `seed/` folder into domain values.
+//!
+//! The folder holds one TOML file per kind (see [`raw`]). Loading reports every problem at
+//! once — syntax, types, bad dates, unknown languages, duplicate slugs, unknown people and
+//! dangling references — each naming the file, the line, the item and the field.
+
+mod convert;
+mod error;
+pub mod raw;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::domain::{Item, Kind, Person, Series, Slug, Update};
+use convert::FileCtx;
+pub use error::{SeedError, SeedErrors};
+use raw::*;
+
+/// The series' content as read from a seed folder, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seed {
+    pub series: Option<Series>,
+    pub people: Vec<Person>,
+    pub updates: Vec<Update>,
+    pub items: Vec<Item>,
+    /// SHA-256 over every seed file's name and bytes: the store compares it to skip unchanged seeds.
+    pub digest: String,
+}
+
+/// The files a seed folder may hold. Any other `.toml` file is an error, so a misnamed file
+/// cannot silently drop content.
+pub const SEED_FILES: &[&str] = &[
+    "series.toml",
+    "people.toml",
+    "updates.toml",
+    "events.toml",
+    "interviews.toml",
+    "press.toml",
+    "podcast.toml",
+    "articles.toml",
+    "fact_sheets.toml",
+    "readings.toml",
+];
+
+/// Reads and validates the seed folder `dir`.
+pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
+    let files = read_files(dir)?;
+    let mut errors = Vec::new();
+    let mut seed = Seed {
+        series: None,
+        people: Vec::new(),
+        updates: Vec::new(),
+        items: Vec::new(),
+        digest: digest(&files),
+    };
+    // Where each entity came from, for cross-reference errors.
+    let mut origin: HashMap<(bool, Slug), PathBuf> = HashMap::new();
+
+    for (name, path, src) in &files {
+        let mut ctx = FileCtx::new(path, src);
+        match name.as_str() {
+            "series.toml" => {
+                if let Some(f) = parse::<SeriesFile>(&mut ctx, src) {
+                    seed.series = ctx.series(&f);
+                }
+            }
+            "people.toml" => each(&mut ctx, src, |f: PeopleFile| f.person, FileCtx::person, &mut seed.people),
+            "updates.toml" => {
+                each(&mut ctx, src, |f: UpdatesFile| f.update, FileCtx::update, &mut seed.updates)
+            }
+            "events.toml" => each(&mut ctx, src, |f: EventsFile| f.event, FileCtx::event, &mut seed.items),
+            "interviews.toml" => {
+                each(&mut ctx, src, |f: InterviewsFile| f.interview, FileCtx::interview, &mut seed.items)
+            }
+            "press.toml" => {
+                each(&mut ctx, src, |f: PressFile| f.press_item, FileCtx::press_item, &mut seed.items)
+            }
+            "podcast.toml" => each(
+                &mut ctx,
+                src,
+                |f: PodcastFile| f.podcast_episode,
+                FileCtx::podcast_episode,
+                &mut seed.items,
+            ),
+            "articles.toml" => {
+                each(&mut ctx, src, |f: ArticlesFile| f.article, FileCtx::article, &mut seed.items)
+            }
+            "fact_sheets.toml" => {
+                each(&mut ctx, src, |f: FactSheetsFile| f.fact_sheet, FileCtx::fact_sheet, &mut seed.items)
+            }
+            "readings.toml" => {
+                each(&mut ctx, src, |f: ReadingsFile| f.reading, FileCtx::reading, &mut seed.items)
+            }
+            _ => ctx.error(
+                None,
+                None,
+                format!("unknown seed file (expected one of {})", SEED_FILES.join(", ")),
+            ),
+        }
+        errors.append(&mut ctx.errors);
+        for p in &seed.people {
+            origin.entry((true, p.slug.clone())).or_insert_with(|| path.clone());
+        }
+        for s in seed.items.iter().map(|i| &i.slug).chain(seed.updates.iter().map(|u| &u.slug)) {
+            origin.entry((false, s.clone())).or_insert_with(|| path.clone());
+        }
+    }
+    check_references(&seed, &origin, &mut errors);
+    if errors.is_empty() {
+        Ok(seed)
+    } else {
+        Err(SeedErrors(errors))
+    }
+}
+
+type SeedFile = (String, PathBuf, String);
+
+fn read_files(dir: &Path) -> Result<Vec<SeedFile>, SeedErrors> {
+    let fail = |message: String| {
+        SeedErrors(vec![SeedError { file: dir.to_path_buf(), line: None, item: None, field: None, message }])
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the seed folder: {e}")))?;
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| fail(format!("cannot read the seed folder: {e}")))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+            continue;
+        };
+        if !name.ends_with(".toml") {
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(src) => files.push((name, path, src)),
+            Err(e) => errors.push(SeedError {
+                file: path,
+                line: None,
+                item: None,
+                field: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SeedErrors(errors));
+    }
+    if files.is_empty() {
+        return Err(fail("the seed folder holds no .toml files".into()));
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn digest(files: &[SeedFile]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, _, src) in files {
+        hasher.update((name.len() as u64).to_be_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((src.len() as u64).to_be_bytes());
+        hasher.update(src.as_bytes());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a whole file; a syntax or type error is reported with its line.
+fn parse<T: DeserializeOwned>(ctx: &mut FileCtx<'_>, src: &str) -> Option<T> {
+    match toml::from_str::<T>(src) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let message = e.message().to_string();
+            ctx.error(e.span().map(|s| s.start), None, message);
+            None
+        }
+    }
+}
+
+/// Parses a file of `[[table]]`s and converts each one.
+fn each<'s, F: DeserializeOwned, R, T>(
+    ctx: &mut FileCtx<'s>,
+    src: &str,
+    tables: impl FnOnce(F) -> Vec<Spanned<R>>,
+    convert: impl Fn(&mut FileCtx<'s>, &Spanned<R>) -> Option<T>,
+    out: &mut Vec<T>,
+) {
+    if let Some(file) = parse::<F>(ctx, src) {
+        for table in tables(file) {
+            if let Some(v) = convert(ctx, &table) {
+                out.push(v);
+            }
+        }
+    }
+}
+
+/// Cross-file checks: duplicate slugs, unknown people, dangling references.
+fn check_references(seed: &Seed, origin: &HashMap<(bool, Slug), PathBuf>, errors: &mut Vec<SeedError>) {
+    let file_of =
+        |person: bool, slug: &Slug| origin.get(&(person, slug.clone())).cloned().unwrap_or_default();
+    let mut push = |file: PathBuf, item: &Slug, field: &str, message: String| {
+        errors.push(SeedError {
+            file,
+            line: None,
+            item: Some(item.to_string()),
+            field: Some(field.into()),
+            message,
+        })
+    };
+
+    let mut people = HashSet::new();
+    for p in &seed.people {
+        if !people.insert(&p.slug) {
+            push(file_of(true, &p.slug), &p.slug, "slug", "duplicate person slug".into());
+        }
+    }
+    // Content slugs are unique across all kinds, so a reference needs no kind.
+    let mut content: HashMap<&Slug, Kind> = HashMap::new();
+    for (slug, kind) in seed
+        .items
+        .iter()
+        .map(|i| (&i.slug, i.kind()))
+        .chain(seed.updates.iter().map(|u| (&u.slug, Kind::Update)))
+    {
+        if let Some(first) = content.insert(slug, kind) {
+            push(
+                file_of(false, slug),
+                slug,
+                "slug",
+                format!("duplicate slug (already used by a {})", first.name()),
+            );
+        }
+    }
+    for item in &seed.items {
+        let file = file_of(false, &item.slug);
+        for p in &item.people {
+            if !people.contains(&p.person) {
+                push(file.clone(), &item.slug, "people.person", format!("unknown person `{}`", p.person));
+            }
+        }
+        for r in item.references() {
+            if !content.contains_key(r) {
+                push(file.clone(), &item.slug, "reference", format!("dangling reference to `{r}`"));
+            }
+        }
+    }
+    let mut listed = HashSet::new();
+    for u in &seed.updates {
+        for s in &u.items {
+            match content.get(s) {
+                Some(k) if k.is_content() => {
+                    if !listed.insert(s) {
+                        push(
+                            file_of(false, &u.slug),
+                            &u.slug,
+                            "items",
+                            format!("`{s}` is listed in more than one update"),
+                        );
+                    }
+                }
+                _ => push(file_of(false, &u.slug), &u.slug, "items", format!("dangling reference to `{s}`")),
+            }
+        }
+    }
+}

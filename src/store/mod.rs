@@ -1,0 +1,358 @@
+//! The sled store: one tree per entity kind, index trees for kind, year and person, and the
+//! atomic application of a seed.
+//!
+//! Trees:
+//! - one per kind (`event`, `person`, …): UUID → entity as JSON;
+//! - `ids`: UUID → kind tag, for `node(id:)`; `slugs`: kind tag + slug → UUID;
+//! - `index_keys`: UUID → the index keys the entity owns, so a removal deletes exactly them;
+//! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`];
+//! - `meta`: the seed digest and the store revision.
+
+pub mod keys;
+mod page;
+mod records;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::{Db, Transactional, Tree};
+use uuid::Uuid;
+
+use crate::domain::{Item, Kind, Person, Series, Slug, Update};
+use crate::seed::Seed;
+pub use keys::{IndexTree, Scope};
+pub use page::{Page, PageRequest};
+use records::Record;
+
+/// sled's cache: the seed is tiny; 64 MiB leaves room for growth without sled's 1 GiB default.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("stored key is corrupt: {0}")]
+    BadKey(String),
+}
+
+impl From<TransactionError<StoreError>> for StoreError {
+    fn from(e: TransactionError<StoreError>) -> Self {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+/// What applying a seed changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeedReport {
+    /// True when the store already held this exact seed.
+    pub unchanged: bool,
+    pub added: Vec<(Kind, Slug)>,
+    pub changed: Vec<(Kind, Slug)>,
+    pub removed: Vec<(Kind, Slug)>,
+    pub revision: u64,
+}
+
+/// Any stored entity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entity {
+    Item(Item),
+    Person(Person),
+    Update(Update),
+    Series(Series),
+}
+
+/// A handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    meta: Tree,
+    ids: Tree,
+    slugs: Tree,
+    index_keys: Tree,
+    indexes: BTreeMap<IndexTree, Tree>,
+    kinds: BTreeMap<Kind, Tree>,
+}
+
+const SEED_DIGEST: &[u8] = b"seed_digest";
+const REVISION: &[u8] = b"revision";
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open()?;
+        let mut indexes = BTreeMap::new();
+        for t in IndexTree::ALL {
+            indexes.insert(t, db.open_tree(t.tree_name())?);
+        }
+        let mut kinds = BTreeMap::new();
+        for k in Kind::ALL {
+            kinds.insert(k, db.open_tree(k.name())?);
+        }
+        Ok(Store {
+            meta: db.open_tree("meta")?,
+            ids: db.open_tree("ids")?,
+            slugs: db.open_tree("slugs")?,
+            index_keys: db.open_tree("index_keys")?,
+            indexes,
+            kinds,
+            db,
+        })
+    }
+
+    /// The store's revision: bumped by every change, 0 for an empty store.
+    pub fn revision(&self) -> Result<u64, StoreError> {
+        Ok(self.meta.get(REVISION)?.map_or(0, |v| be_u64(&v)))
+    }
+
+    pub fn seed_digest(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.meta.get(SEED_DIGEST)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Brings the store in line with `seed`, by slug: items added, changed and removed in one
+    /// transaction, then flushed. Does nothing when the store already holds this seed.
+    pub fn apply_seed(&self, seed: &Seed) -> Result<SeedReport, StoreError> {
+        if self.seed_digest()?.as_deref() == Some(seed.digest.as_str()) {
+            return Ok(SeedReport { unchanged: true, revision: self.revision()?, ..SeedReport::default() });
+        }
+        let wanted = records::from_seed(seed)?;
+        let current = self.records()?;
+        let mut report = SeedReport::default();
+        let mut writes: Vec<&Record> = Vec::new();
+        let mut deletes: Vec<&Record> = Vec::new();
+        for (id, new) in &wanted {
+            match current.get(id) {
+                None => report.added.push((new.kind, new.slug.clone())),
+                Some(old) if old != new => {
+                    report.changed.push((new.kind, new.slug.clone()));
+                    deletes.push(old);
+                }
+                Some(_) => continue,
+            }
+            writes.push(new);
+        }
+        for (id, old) in &current {
+            if !wanted.contains_key(id) {
+                report.removed.push((old.kind, old.slug.clone()));
+                deletes.push(old);
+            }
+        }
+        let content_changed = !writes.is_empty() || !deletes.is_empty();
+        let revision = self.revision()? + u64::from(content_changed);
+        report.revision = revision;
+
+        let trees = self.all_trees();
+        trees.as_slice().transaction(|t| {
+            let tx = TxTrees::new(self, t);
+            for old in &deletes {
+                let removed = !wanted.contains_key(&old.id);
+                tx.remove(old, removed)?;
+            }
+            for new in &writes {
+                tx.insert(new)?;
+            }
+            tx.meta.insert(SEED_DIGEST, seed.digest.as_bytes())?;
+            tx.meta.insert(REVISION, &revision.to_be_bytes())?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.flush()?;
+        Ok(report)
+    }
+
+    /// Every stored record, as [`records::from_seed`] would build it.
+    fn records(&self) -> Result<BTreeMap<Uuid, Record>, StoreError> {
+        let mut out = BTreeMap::new();
+        for entry in self.ids.iter() {
+            let (id, tag) = entry?;
+            let id = Uuid::from_slice(&id).map_err(|e| StoreError::BadKey(e.to_string()))?;
+            let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
+            let value = self.kind_tree(kind).get(id.as_bytes())?.ok_or_else(|| bad_key("missing entity"))?;
+            let index: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(id.as_bytes())? {
+                Some(v) => serde_json::from_slice(&v)?,
+                None => Vec::new(),
+            };
+            let slug = match self.decode(kind, &value)? {
+                Entity::Item(i) => i.slug,
+                Entity::Person(p) => p.slug,
+                Entity::Update(u) => u.slug,
+                Entity::Series(s) => s.slug,
+            };
+            out.insert(id, Record { id, kind, slug, value: value.to_vec(), index });
+        }
+        Ok(out)
+    }
+
+    fn all_trees(&self) -> Vec<Tree> {
+        let mut trees =
+            vec![self.meta.clone(), self.ids.clone(), self.slugs.clone(), self.index_keys.clone()];
+        trees.extend(self.indexes.values().cloned());
+        trees.extend(self.kinds.values().cloned());
+        trees
+    }
+
+    fn kind_tree(&self, kind: Kind) -> &Tree {
+        // Every kind's tree is opened in `open`, so the lookup cannot miss.
+        &self.kinds[&kind]
+    }
+
+    fn index_tree(&self, tree: IndexTree) -> &Tree {
+        &self.indexes[&tree]
+    }
+
+    fn decode(&self, kind: Kind, bytes: &[u8]) -> Result<Entity, StoreError> {
+        Ok(match kind {
+            Kind::Person => Entity::Person(serde_json::from_slice(bytes)?),
+            Kind::Update => Entity::Update(serde_json::from_slice(bytes)?),
+            Kind::Series => Entity::Series(serde_json::from_slice(bytes)?),
+            _ => Entity::Item(serde_json::from_slice(bytes)?),
+        })
+    }
+
+    fn get_as<T: DeserializeOwned>(&self, kind: Kind, id: Uuid) -> Result<Option<T>, StoreError> {
+        match self.kind_tree(kind).get(id.as_bytes())? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Any entity by id, for `node(id:)`.
+    pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
+        let Some(tag) = self.ids.get(id.as_bytes())? else { return Ok(None) };
+        let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
+        match self.kind_tree(kind).get(id.as_bytes())? {
+            Some(v) => Ok(Some(self.decode(kind, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The id of the entity of `kind` with `slug`.
+    pub fn id_by_slug(&self, kind: Kind, slug: &str) -> Result<Option<Uuid>, StoreError> {
+        match self.slugs.get(slug_key(kind, slug))? {
+            Some(v) => Ok(Some(Uuid::from_slice(&v).map_err(|e| StoreError::BadKey(e.to_string()))?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn item(&self, id: Uuid) -> Result<Option<Item>, StoreError> {
+        match self.entity(id)? {
+            Some(Entity::Item(i)) => Ok(Some(i)),
+            _ => Ok(None),
+        }
+    }
+
+    /// A content item by slug, whatever its kind.
+    pub fn item_by_slug(&self, slug: &str) -> Result<Option<Item>, StoreError> {
+        for kind in Kind::CONTENT {
+            if let Some(id) = self.id_by_slug(kind, slug)? {
+                return self.get_as(kind, id);
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn person(&self, id: Uuid) -> Result<Option<Person>, StoreError> {
+        self.get_as(Kind::Person, id)
+    }
+
+    pub fn person_by_slug(&self, slug: &str) -> Result<Option<Person>, StoreError> {
+        match self.id_by_slug(Kind::Person, slug)? {
+            Some(id) => self.person(id),
+            None => Ok(None),
+        }
+    }
+
+    pub fn update(&self, id: Uuid) -> Result<Option<Update>, StoreError> {
+        self.get_as(Kind::Update, id)
+    }
+
+    /// The series page (there is one per store).
+    pub fn series(&self) -> Result<Option<Series>, StoreError> {
+        match self.kind_tree(Kind::Series).iter().next() {
+            Some(entry) => Ok(Some(serde_json::from_slice(&entry?.1)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn slug_key(kind: Kind, slug: &str) -> Vec<u8> {
+    let mut key = vec![kind.tag()];
+    key.extend_from_slice(slug.as_bytes());
+    key
+}
+
+fn be_u64(bytes: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = bytes.len().min(8);
+    buf[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+    u64::from_be_bytes(buf)
+}
+
+fn bad_key(what: &str) -> StoreError {
+    StoreError::BadKey(what.to_string())
+}
+
+/// The transactional views of the store's trees, in [`Store::all_trees`] order.
+struct TxTrees<'a> {
+    meta: &'a TransactionalTree,
+    ids: &'a TransactionalTree,
+    slugs: &'a TransactionalTree,
+    index_keys: &'a TransactionalTree,
+    indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
+    kinds: BTreeMap<Kind, &'a TransactionalTree>,
+}
+
+type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
+
+impl<'a> TxTrees<'a> {
+    fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
+        let (fixed, rest) = views.split_at(4);
+        let (idx, kinds) = rest.split_at(store.indexes.len());
+        TxTrees {
+            meta: &fixed[0],
+            ids: &fixed[1],
+            slugs: &fixed[2],
+            index_keys: &fixed[3],
+            indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
+            kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
+        }
+    }
+
+    /// Writes a record: the entity, its id and slug entries, and its index keys.
+    fn insert(&self, r: &Record) -> TxResult {
+        let id = r.id.as_bytes();
+        self.kinds[&r.kind].insert(id, r.value.as_slice())?;
+        self.ids.insert(id, &[r.kind.tag()])?;
+        self.slugs.insert(slug_key(r.kind, r.slug.as_str()), id)?;
+        for (tree, key) in &r.index {
+            self.indexes[tree].insert(key.as_slice(), &[r.kind.tag()])?;
+        }
+        let keys = serde_json::to_vec(&r.index).map_err(|e| ConflictableTransactionError::Abort(e.into()))?;
+        self.index_keys.insert(id, keys)?;
+        Ok(())
+    }
+
+    /// Removes a record's index keys, and with `entirely` the entity itself.
+    fn remove(&self, r: &Record, entirely: bool) -> TxResult {
+        for (tree, key) in &r.index {
+            self.indexes[tree].remove(key.as_slice())?;
+        }
+        if entirely {
+            let id = r.id.as_bytes();
+            self.kinds[&r.kind].remove(id)?;
+            self.ids.remove(id)?;
+            self.slugs.remove(slug_key(r.kind, r.slug.as_str()))?;
+            self.index_keys.remove(id)?;
+        }
+        Ok(())
+    }
+}
