@@ -12,6 +12,8 @@ use crate::domain::{
 use crate::store::{Entity, Store};
 
 /// What every content item has, whatever its kind.
+// Clippy mistakes the repeated `ty = …` of the interface's fields for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface, Clone)]
 #[graphql(
     field(

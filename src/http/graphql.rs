@@ -2,17 +2,54 @@
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
 
 use super::{error, playground, AppState};
 
+/// The parameters of a GET request, as the GraphQL-over-HTTP spec names them.
+#[derive(Debug, Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    /// JSON, URL-encoded.
+    variables: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<Option<async_graphql::Request>, String> {
+        let Some(query) = self.query else { return Ok(None) };
+        let mut request = async_graphql::Request::new(query);
+        if let Some(vars) = self.variables.filter(|v| !v.is_empty()) {
+            let json: serde_json::Value =
+                serde_json::from_str(&vars).map_err(|e| format!("`variables` is not JSON: {e}"))?;
+            request = request.variables(async_graphql::Variables::from_json(json));
+        }
+        if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
+            request = request.operation_name(name);
+        }
+        Ok(Some(request))
+    }
+}
+
 /// `GET /graphql`: a query in the URL, or the playground for a browser.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    let query = query.unwrap_or_default();
-    if query.is_empty() {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let request = match params.map_err(|e| e.body_text()).and_then(|Query(p)| p.into_request()) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed GET request: {e}"))
+        }
+    };
+    let Some(request) = request else {
         if accepts_html(&headers) {
             return playground::page("/graphql").into_response();
         }
@@ -21,12 +58,6 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
             "BAD_REQUEST",
             "GET /graphql needs a `query` parameter (open it in a browser for the playground)",
         );
-    }
-    let request = match async_graphql::http::parse_query_string(&query) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed GET request: {e}"))
-        }
     };
     if let Some(op) = operation_type(&request) {
         if op != OperationType::Query {

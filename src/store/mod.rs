@@ -60,6 +60,8 @@ pub struct SeedReport {
 }
 
 /// Any stored entity.
+// Entities are short-lived values on their way to a resolver; boxing the big variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     Item(Item),

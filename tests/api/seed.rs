@@ -1,0 +1,197 @@
+//! Seed loading: idempotent, applies edits by slug, refuses broken seeds without touching the store.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::json;
+use tempfile::TempDir;
+
+use crate::helpers::{binary, seed_dir, spawn_app_on};
+use scs_series::store::Store;
+
+/// A copy of the repository's seed to edit.
+fn seed_copy() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(seed_dir()).expect("seed dir") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} contains {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::SeedReport {
+    let seed = scs_series::seed::load(seed).expect("seed loads");
+    Store::open(store_dir).expect("store opens").apply_seed(&seed).expect("seed applies")
+}
+
+#[test]
+fn loading_the_same_seed_twice_changes_nothing() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let first = apply(data.path(), &seed_dir());
+    assert!(!first.unchanged);
+    assert_eq!(first.added.len(), 22 + 10 + 3 + 1);
+    assert_eq!(first.revision, 1);
+    let second = apply(data.path(), &seed_dir());
+    assert!(second.unchanged);
+    assert_eq!(second.revision, 1);
+}
+
+#[tokio::test]
+async fn an_edited_seed_is_applied_by_slug() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store_dir = data.path().join("store");
+    apply(&store_dir, &seed_dir());
+
+    let seed = seed_copy();
+    edit(
+        seed.path(),
+        "events.toml",
+        "Talk at the Library: The Corporate Social Credit System",
+        "Talk at the Library: Corporate Social Credit",
+    );
+    // Remove the last reading and add a new one in its place.
+    edit(
+        seed.path(),
+        "readings.toml",
+        "slug = \"hernig-big-data-diktatur\"",
+        "slug = \"hernig-big-data-diktatur-2\"",
+    );
+    let report = apply(&store_dir, seed.path());
+    let slugs = |v: &[(scs_series::domain::Kind, scs_series::domain::Slug)]| {
+        v.iter().map(|(_, s)| s.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(slugs(&report.changed), ["talk-at-the-library-2019"]);
+    assert_eq!(slugs(&report.added), ["hernig-big-data-diktatur-2"]);
+    assert_eq!(slugs(&report.removed), ["hernig-big-data-diktatur"]);
+    assert_eq!(report.revision, 2);
+
+    let app = spawn_app_on(data, seed.path()).await;
+    let data = app
+        .data(
+            r#"{ talk: content(slug: "talk-at-the-library-2019") { title }
+                 readings { totalCount nodes { slug } }
+                 hernig: person(slug: "marcus-hernig") { readings { nodes { slug } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["talk"]["title"], "Talk at the Library: Corporate Social Credit");
+    assert_eq!(data["readings"]["totalCount"], 5);
+    assert_eq!(data["hernig"]["readings"]["nodes"], json!([{ "slug": "hernig-big-data-diktatur-2" }]));
+    let gone = app.query(r#"{ content(slug: "hernig-big-data-diktatur") { slug } }"#, json!({})).await;
+    assert_eq!(gone["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+
+#[test]
+fn a_broken_seed_stops_start_up_names_the_place_and_leaves_the_store_untouched() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store_dir = data.path().join("store");
+    apply(&store_dir, &seed_dir());
+    let before = {
+        let store = Store::open(&store_dir).expect("open");
+        (store.revision().expect("revision"), store.seed_digest().expect("digest"))
+    };
+
+    let seed = seed_copy();
+    edit(seed.path(), "events.toml", "date = \"2019-10-22\"", "date = \"2019-10-32\"");
+    let line = std::fs::read_to_string(seed.path().join("events.toml"))
+        .expect("read")
+        .lines()
+        .position(|l| l.contains("2019-10-32"))
+        .expect("edited line")
+        + 1;
+    let out = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&store_dir)
+        .arg("--seed-dir")
+        .arg(seed.path())
+        .output()
+        .expect("binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("events.toml:{line}: item `talk-at-the-library-2019` field `date`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2019-10-32"), "{stderr}");
+
+    let store = Store::open(&store_dir).expect("open");
+    assert_eq!((store.revision().expect("revision"), store.seed_digest().expect("digest")), before);
+    assert!(store.item_by_slug("talk-at-the-library-2019").expect("read").is_some());
+}
+
+#[test]
+fn a_syntax_error_is_reported_with_its_line() {
+    let seed = seed_copy();
+    edit(seed.path(), "people.toml", "name = \"Kaiser Kuo\"", "name = \"Kaiser Kuo");
+    let errors = scs_series::seed::load(seed.path()).expect_err("broken");
+    let e = &errors.0[0];
+    assert!(e.file.ends_with("people.toml"));
+    assert!(e.line.is_some(), "{e}");
+}
+
+#[test]
+fn a_missing_seed_dir_is_a_clear_error() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(binary())
+        .args(["--listen", "127.0.0.1:0", "--seed-dir", "/nonexistent/seed", "--data-dir"])
+        .arg(data.path().join("store"))
+        .output()
+        .expect("binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/seed") && stderr.contains("cannot read the seed folder"),
+        "{stderr}"
+    );
+    assert!(!data.path().join("store").exists(), "no store is created for a seed that cannot be read");
+}
+
+#[test]
+fn check_seed_reports_every_problem_at_once() {
+    let seed = seed_copy();
+    edit(seed.path(), "interviews.toml", "person = \"kaiser-kuo\"", "person = \"kaiser-kou\"");
+    edit(
+        seed.path(),
+        "press.toml",
+        "slug = \"nzz-am-sonntag-kaiser-kuo-2018\"",
+        "slug = \"nzz-manya-koetse-2018\"",
+    );
+    edit(seed.path(), "events.toml", "date = \"2020\"", "date = \"20-20\"");
+    edit(seed.path(), "readings.toml", "language = \"de\"", "language = \"german\"");
+    edit(
+        seed.path(),
+        "articles.toml",
+        "title = \"Social Credit Score's in a Low-Trust Society\"",
+        "title = \" \"",
+    );
+    edit(
+        seed.path(),
+        "podcast.toml",
+        "recorded_at = \"sinica-live-taping-2018\"",
+        "recorded_at = \"no-such-event\"",
+    );
+
+    let out = Command::new(binary()).arg("check-seed").arg(seed.path()).output().expect("binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "unknown person `kaiser-kou`",
+        "duplicate slug",
+        "field `date`: `20-20` is not an ISO 8601 date",
+        "unknown language `german`",
+        "field `title`: must not be empty",
+        "dangling reference to `no-such-event`",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+
+    let ok = Command::new(binary()).arg("check-seed").arg(seed_dir()).output().expect("binary runs");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
