@@ -149,6 +149,9 @@ impl Store {
                 deletes.push(old);
             }
         }
+        for list in [&mut report.added, &mut report.changed, &mut report.removed] {
+            list.sort();
+        }
         let content_changed = !writes.is_empty() || !deletes.is_empty();
         let revision = self.revision()? + u64::from(content_changed);
         report.revision = revision;

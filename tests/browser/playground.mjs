@@ -25,17 +25,35 @@ const pageUrl = baseUrl.replace(/\/+$/, "") + "/graphql";
 
 const requests = [];
 const problems = []; // console errors, page errors and failed requests, for the failure message
+let launching; // the browser's start, until it is done
 let context;
 let userDataDir;
 
 async function cleanUp() {
+  if (!context && launching) {
+    // Timed out while Chromium was starting: let it finish starting, so that it can be closed.
+    context = await Promise.race([launching.catch(() => undefined), sleep(5000)]);
+  }
+  launching = undefined;
   if (context) {
     const closing = context;
     context = undefined;
     await Promise.race([closing.close().catch(() => {}), sleep(5000)]);
   }
   if (userDataDir) {
-    rmSync(userDataDir, { recursive: true, force: true });
+    // A browser that was killed may still be writing its profile for a moment.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        rmSync(userDataDir, { recursive: true, force: true });
+        break;
+      } catch (error) {
+        if (attempt === 10) {
+          console.error(`could not remove ${userDataDir}: ${error.message}`);
+          break;
+        }
+        await sleep(200);
+      }
+    }
     userDataDir = undefined;
   }
 }
@@ -44,7 +62,11 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+let failing = false;
+
 async function fail(message) {
+  if (failing) return; // the deadline and a step's own timeout may both report
+  failing = true;
   console.error(`playground browser test failed: ${message}`);
   if (problems.length) console.error(`page problems:\n  ${problems.join("\n  ")}`);
   if (requests.length) console.error(`requests made:\n  ${requests.join("\n  ")}`);
@@ -59,7 +81,7 @@ const deadline = setTimeout(() => {
 
 async function run() {
   userDataDir = mkdtempSync(join(tmpdir(), "scs-playground-chromium-"));
-  context = await chromium.launchPersistentContext(userDataDir, {
+  launching = chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     timeout: STEP_TIMEOUT_MS,
@@ -74,6 +96,8 @@ async function run() {
       "--disable-sync",
     ],
   });
+  context = await launching;
+  launching = undefined;
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.on("request", (request) => requests.push(request.url()));
   context.on("requestfailed", (request) =>
