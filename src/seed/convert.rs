@@ -228,7 +228,7 @@ impl<'a> FileCtx<'a> {
             address: r.address.clone(),
             city: r.city.clone(),
         });
-        self.item(Kind::Event, common!(r, title), details)
+        self.item(Kind::Event, r.common(), details)
     }
 
     pub fn interview(&mut self, raw: &Spanned<RawInterview>) -> Option<Item> {
@@ -259,7 +259,7 @@ impl<'a> FileCtx<'a> {
             url: self.url(&s.url, "series.url"),
         });
         let details = Details::Interview(InterviewDetails { category, quote: r.quote.clone(), series });
-        self.item(Kind::Interview, common!(r, optional_title), details)
+        self.item(Kind::Interview, r.common(), details)
     }
 
     pub fn press_item(&mut self, raw: &Spanned<RawPressItem>) -> Option<Item> {
@@ -269,7 +269,7 @@ impl<'a> FileCtx<'a> {
             label: r.label.clone(),
             outlet: self.text(&r.outlet, "outlet"),
         });
-        self.item(Kind::PressItem, common!(r, title), details)
+        self.item(Kind::PressItem, r.common(), details)
     }
 
     pub fn podcast_episode(&mut self, raw: &Spanned<RawPodcastEpisode>) -> Option<Item> {
@@ -282,7 +282,7 @@ impl<'a> FileCtx<'a> {
             recorded_at: r.recorded_at.as_ref().and_then(|s| self.slug(s, "recorded_at")),
             feed_url: self.url(&r.feed_url, "feed_url"),
         });
-        self.item(Kind::PodcastEpisode, common!(r, title), details)
+        self.item(Kind::PodcastEpisode, r.common(), details)
     }
 
     pub fn article(&mut self, raw: &Spanned<RawArticle>) -> Option<Item> {
@@ -292,7 +292,7 @@ impl<'a> FileCtx<'a> {
             rubric: r.rubric.clone(),
             about: r.about.as_ref().and_then(|s| self.slug(s, "about")),
         });
-        self.item(Kind::Article, common!(r, title), details)
+        self.item(Kind::Article, r.common(), details)
     }
 
     pub fn fact_sheet(&mut self, raw: &Spanned<RawFactSheet>) -> Option<Item> {
@@ -306,7 +306,7 @@ impl<'a> FileCtx<'a> {
             url: self.url(&a.url, "attachment.url"),
         });
         let details = Details::FactSheet(FactSheetDetails { link_text: r.link_text.clone(), attachment });
-        self.item(Kind::FactSheet, common!(r, title), details)
+        self.item(Kind::FactSheet, r.common(), details)
     }
 
     pub fn reading(&mut self, raw: &Spanned<RawReading>) -> Option<Item> {
@@ -330,7 +330,7 @@ impl<'a> FileCtx<'a> {
             written_on: self.date(&r.written_on, "written_on"),
             other_versions,
         });
-        self.item(Kind::Reading, common!(r, title), details)
+        self.item(Kind::Reading, r.common(), details)
     }
 
     pub fn person(&mut self, raw: &Spanned<RawPerson>) -> Option<Person> {

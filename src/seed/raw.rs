@@ -58,8 +58,7 @@ pub struct RawUpdate {
     pub items: Vec<Spanned<String>>,
 }
 
-/// Fields every content item has. Each kind's file repeats them explicitly (TOML tables with
-/// `deny_unknown_fields` cannot be flattened).
+/// Fields every content item has, borrowed from whichever kind's table holds them.
 #[derive(Debug)]
 pub struct Common<'a> {
     pub slug: &'a Spanned<String>,
@@ -74,37 +73,63 @@ pub struct Common<'a> {
     pub note: &'a Option<String>,
 }
 
-macro_rules! common {
-    ($raw:expr, title) => {
-        Common {
-            slug: &$raw.slug,
-            title: Some(&$raw.title),
-            dek: &$raw.dek,
-            summary: &$raw.summary,
-            date: &$raw.date,
-            url: &$raw.url,
-            language: &$raw.language,
-            image: &$raw.image,
-            people: &$raw.people,
-            note: &$raw.note,
+/// A title that is required (`Spanned<String>`) or may be unknown (`Option<…>`).
+pub trait RawTitle {
+    fn get(&self) -> Option<&Spanned<String>>;
+}
+
+impl RawTitle for Spanned<String> {
+    fn get(&self) -> Option<&Spanned<String>> {
+        Some(self)
+    }
+}
+
+impl RawTitle for Option<Spanned<String>> {
+    fn get(&self) -> Option<&Spanned<String>> {
+        self.as_ref()
+    }
+}
+
+/// Declares a content item's table: the fields every item has, then the kind's own.
+/// (TOML tables with `deny_unknown_fields` cannot use `#[serde(flatten)]`.)
+macro_rules! raw_item {
+    ($(#[$doc:meta])* $name:ident, title: $title:ty { $($(#[$fdoc:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            pub slug: Spanned<String>,
+            pub title: $title,
+            pub dek: Option<String>,
+            pub summary: Option<String>,
+            pub date: Option<Spanned<String>>,
+            pub url: Option<Spanned<String>>,
+            pub language: Option<Spanned<String>>,
+            pub image: Option<RawImage>,
+            #[serde(default)]
+            pub people: Vec<RawParticipation>,
+            pub note: Option<String>,
+            $($(#[$fdoc])* pub $field: $ty,)*
         }
-    };
-    ($raw:expr, optional_title) => {
-        Common {
-            slug: &$raw.slug,
-            title: $raw.title.as_ref(),
-            dek: &$raw.dek,
-            summary: &$raw.summary,
-            date: &$raw.date,
-            url: &$raw.url,
-            language: &$raw.language,
-            image: &$raw.image,
-            people: &$raw.people,
-            note: &$raw.note,
+
+        impl $name {
+            pub fn common(&self) -> Common<'_> {
+                Common {
+                    slug: &self.slug,
+                    title: RawTitle::get(&self.title),
+                    dek: &self.dek,
+                    summary: &self.summary,
+                    date: &self.date,
+                    url: &self.url,
+                    language: &self.language,
+                    image: &self.image,
+                    people: &self.people,
+                    note: &self.note,
+                }
+            }
         }
     };
 }
-pub(crate) use common;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,28 +161,17 @@ pub struct EventsFile {
     pub event: Vec<Spanned<RawEvent>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawEvent {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    /// `webcast`, `talk` or `live-taping`.
-    pub format: Spanned<String>,
-    pub event_series: Option<String>,
-    pub start_time: Option<Spanned<String>>,
-    pub end_time: Option<Spanned<String>>,
-    pub venue: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
+raw_item! {
+    RawEvent, title: Spanned<String> {
+        /// `webcast`, `talk` or `live-taping`.
+        format: Spanned<String>,
+        event_series: Option<String>,
+        start_time: Option<Spanned<String>>,
+        end_time: Option<Spanned<String>>,
+        venue: Option<String>,
+        address: Option<String>,
+        city: Option<String>,
+    }
 }
 
 /// `interviews.toml`: `[[interview]]` tables.
@@ -168,24 +182,13 @@ pub struct InterviewsFile {
     pub interview: Vec<Spanned<RawInterview>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawInterview {
-    pub slug: Spanned<String>,
-    pub title: Option<Spanned<String>>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    /// `series`, `update` or `behind-the-scenes`.
-    pub category: Spanned<String>,
-    pub quote: Option<String>,
-    pub series: Option<RawSeriesMembership>,
+raw_item! {
+    RawInterview, title: Option<Spanned<String>> {
+        /// `series`, `update` or `behind-the-scenes`.
+        category: Spanned<String>,
+        quote: Option<String>,
+        series: Option<RawSeriesMembership>,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,22 +208,11 @@ pub struct PressFile {
     pub press_item: Vec<Spanned<RawPressItem>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPressItem {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    pub label: Option<String>,
-    pub outlet: Spanned<String>,
+raw_item! {
+    RawPressItem, title: Spanned<String> {
+        label: Option<String>,
+        outlet: Spanned<String>,
+    }
 }
 
 /// `podcast.toml`: `[[podcast_episode]]` tables.
@@ -231,26 +223,15 @@ pub struct PodcastFile {
     pub podcast_episode: Vec<Spanned<RawPodcastEpisode>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPodcastEpisode {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    pub show: Spanned<String>,
-    pub recorded_on: Option<Spanned<String>>,
-    pub released_on: Option<Spanned<String>>,
-    /// Slug of the event the episode was recorded at.
-    pub recorded_at: Option<Spanned<String>>,
-    pub feed_url: Option<Spanned<String>>,
+raw_item! {
+    RawPodcastEpisode, title: Spanned<String> {
+        show: Spanned<String>,
+        recorded_on: Option<Spanned<String>>,
+        released_on: Option<Spanned<String>>,
+        /// Slug of the event the episode was recorded at.
+        recorded_at: Option<Spanned<String>>,
+        feed_url: Option<Spanned<String>>,
+    }
 }
 
 /// `articles.toml`: `[[article]]` tables.
@@ -261,23 +242,12 @@ pub struct ArticlesFile {
     pub article: Vec<Spanned<RawArticle>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawArticle {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    pub rubric: Option<String>,
-    /// Slug of the item the article is about.
-    pub about: Option<Spanned<String>>,
+raw_item! {
+    RawArticle, title: Spanned<String> {
+        rubric: Option<String>,
+        /// Slug of the item the article is about.
+        about: Option<Spanned<String>>,
+    }
 }
 
 /// `fact_sheets.toml`: `[[fact_sheet]]` tables.
@@ -288,22 +258,11 @@ pub struct FactSheetsFile {
     pub fact_sheet: Vec<Spanned<RawFactSheet>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFactSheet {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    pub link_text: Option<String>,
-    pub attachment: Option<RawAttachment>,
+raw_item! {
+    RawFactSheet, title: Spanned<String> {
+        link_text: Option<String>,
+        attachment: Option<RawAttachment>,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,26 +283,15 @@ pub struct ReadingsFile {
     pub reading: Vec<Spanned<RawReading>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawReading {
-    pub slug: Spanned<String>,
-    pub title: Spanned<String>,
-    pub dek: Option<String>,
-    pub summary: Option<String>,
-    pub date: Option<Spanned<String>>,
-    pub url: Option<Spanned<String>>,
-    pub language: Option<Spanned<String>>,
-    pub image: Option<RawImage>,
-    #[serde(default)]
-    pub people: Vec<RawParticipation>,
-    pub note: Option<String>,
-    pub position: Spanned<i64>,
-    pub venue: Option<String>,
-    pub doi: Option<Spanned<String>>,
-    pub written_on: Option<Spanned<String>>,
-    #[serde(default)]
-    pub other_versions: Vec<RawPublication>,
+raw_item! {
+    RawReading, title: Spanned<String> {
+        position: Spanned<i64>,
+        venue: Option<String>,
+        doi: Option<Spanned<String>>,
+        written_on: Option<Spanned<String>>,
+        #[serde(default)]
+        other_versions: Vec<RawPublication>,
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,7 +21,7 @@ pub struct PageRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// `(cursor, kind, id)` of each entry.
-    pub entries: Vec<(Vec<u8>, Kind, Uuid)>,
+    pub entries: Vec<Entry>,
     pub has_next: bool,
     pub has_previous: bool,
     /// How many entries the whole filtered range holds.
@@ -62,7 +62,7 @@ impl Store {
             }
             Ok(true)
         };
-        let entry = |kv: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Option<(Vec<u8>, Kind, Uuid)>, StoreError> {
+        let entry = |kv: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Option<Entry>, StoreError> {
             let (key, value) = kv?;
             let order = key.get(prefix.len()..).ok_or_else(|| bad_key("index key"))?;
             if !matches(order)? {
@@ -76,18 +76,7 @@ impl Store {
 
         let (entries, has_next, has_previous) = match (req.first, req.last) {
             (first, None) => {
-                let n = first.unwrap_or(DEFAULT_PAGE_SIZE);
-                let mut entries = Vec::with_capacity(n + 1);
-                for kv in range() {
-                    if entries.len() > n {
-                        break;
-                    }
-                    if let Some(e) = entry(kv)? {
-                        entries.push(e);
-                    }
-                }
-                let more = entries.len() > n;
-                entries.truncate(n);
+                let (entries, more) = take(range(), first.unwrap_or(DEFAULT_PAGE_SIZE), &entry)?;
                 let before_exists = match &req.after {
                     Some(a) => self.any_in(
                         index,
@@ -99,17 +88,7 @@ impl Store {
                 (entries, more, before_exists)
             }
             (None, Some(n)) => {
-                let mut entries = Vec::with_capacity(n + 1);
-                for kv in range().rev() {
-                    if entries.len() > n {
-                        break;
-                    }
-                    if let Some(e) = entry(kv)? {
-                        entries.push(e);
-                    }
-                }
-                let more = entries.len() > n;
-                entries.truncate(n);
+                let (mut entries, more) = take(range().rev(), n, &entry)?;
                 entries.reverse();
                 let after_exists = match &req.before {
                     Some(b) => self.any_in(
@@ -142,7 +121,7 @@ impl Store {
         entry: &F,
     ) -> Result<bool, StoreError>
     where
-        F: Fn(sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<(Vec<u8>, Kind, Uuid)>, StoreError>,
+        F: Fn(sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError>,
     {
         for kv in index.range::<Vec<u8>, _>(range) {
             if entry(kv)?.is_some() {
@@ -151,6 +130,28 @@ impl Store {
         }
         Ok(false)
     }
+}
+
+type Entry = (Vec<u8>, Kind, Uuid);
+
+/// The first `n` matching entries of `iter`, and whether there are more.
+fn take<I, F>(iter: I, n: usize, entry: &F) -> Result<(Vec<Entry>, bool), StoreError>
+where
+    I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    F: Fn(sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError>,
+{
+    let mut entries = Vec::with_capacity(n + 1);
+    for kv in iter {
+        if entries.len() > n {
+            break;
+        }
+        if let Some(e) = entry(kv)? {
+            entries.push(e);
+        }
+    }
+    let more = entries.len() > n;
+    entries.truncate(n);
+    Ok((entries, more))
 }
 
 /// The exclusive upper bound of all keys starting with `prefix`.
