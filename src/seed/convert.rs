@@ -1,5 +1,6 @@
 //! Turning the raw TOML tables of one file into domain values, collecting every problem.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
@@ -15,14 +16,16 @@ pub struct FileCtx<'a> {
     /// Slug of the item being converted, for error messages.
     current: Option<String>,
     pub errors: Vec<SeedError>,
+    /// Slugs of the people in `people.toml`, which is read first.
+    people: &'a HashSet<String>,
 }
 
 /// Longest quote the seed accepts: a pull quote, not an article.
 const MAX_QUOTE_CHARS: usize = 600;
 
 impl<'a> FileCtx<'a> {
-    pub fn new(file: &Path, src: &'a str) -> Self {
-        FileCtx { file: file.to_path_buf(), src, current: None, errors: Vec::new() }
+    pub fn new(file: &Path, src: &'a str, people: &'a HashSet<String>) -> Self {
+        FileCtx { file: file.to_path_buf(), src, current: None, errors: Vec::new(), people }
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -182,6 +185,10 @@ impl<'a> FileCtx<'a> {
             .iter()
             .filter_map(|p| {
                 let person = self.slug(&p.person, "people.person");
+                if person.is_some() && !self.people.contains(p.person.get_ref()) {
+                    let message = format!("unknown person `{}`", p.person.get_ref());
+                    self.error(Some(p.person.span().start), Some("people.person"), message);
+                }
                 let role = self.role(&p.role);
                 Some(Participation { person: person?, role: role?, affiliations: p.affiliations.clone() })
             })

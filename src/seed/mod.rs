@@ -59,9 +59,10 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
     };
     // Where each entity came from, for cross-reference errors.
     let mut origin: HashMap<(bool, Slug), PathBuf> = HashMap::new();
+    let mut known_people: HashSet<String> = HashSet::new();
 
     for (name, path, src) in &files {
-        let mut ctx = FileCtx::new(path, src);
+        let mut ctx = FileCtx::new(path, src, &known_people);
         match name.as_str() {
             "series.toml" => {
                 if let Some(f) = parse::<SeriesFile>(&mut ctx, src) {
@@ -102,6 +103,7 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
             ),
         }
         errors.append(&mut ctx.errors);
+        known_people.extend(seed.people.iter().map(|p| p.slug.to_string()));
         for p in &seed.people {
             origin.entry((true, p.slug.clone())).or_insert_with(|| path.clone());
         }
@@ -151,7 +153,8 @@ fn read_files(dir: &Path) -> Result<Vec<SeedFile>, SeedErrors> {
     if files.is_empty() {
         return Err(fail("the seed folder holds no .toml files".into()));
     }
-    files.sort();
+    // People first, so every other file can check its person references with their lines.
+    files.sort_by_key(|(name, _, _)| (name != "people.toml", name.clone()));
     Ok(files)
 }
 
@@ -234,11 +237,6 @@ fn check_references(seed: &Seed, origin: &HashMap<(bool, Slug), PathBuf>, errors
     }
     for item in &seed.items {
         let file = file_of(false, &item.slug);
-        for p in &item.people {
-            if !people.contains(&p.person) {
-                push(file.clone(), &item.slug, "people.person", format!("unknown person `{}`", p.person));
-            }
-        }
         for r in item.references() {
             if !content.contains_key(r) {
                 push(file.clone(), &item.slug, "reference", format!("dangling reference to `{r}`"));

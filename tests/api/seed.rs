@@ -192,6 +192,10 @@ fn check_seed_reports_every_problem_at_once() {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
     }
 
+    let unknown = stderr.lines().find(|l| l.contains("unknown person")).unwrap_or_default();
+    let after_file = unknown.split("interviews.toml:").nth(1).unwrap_or_default();
+    assert!(after_file.starts_with(|c: char| c.is_ascii_digit()), "the line is named: {unknown}");
+
     let ok = Command::new(binary()).arg("check-seed").arg(seed_dir()).output().expect("binary runs");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
