@@ -187,7 +187,7 @@ fn decode_cursor(argument: &str, cursor: &str) -> Result<Vec<u8>> {
 macro_rules! object_with_lists {
     (
         impl $ty:ty, owner(|$this:ident| $owner:expr);
-        lists { $( $(#[$ldoc:meta])* $name:ident: $connection:ident = $scope:expr ),* $(,)? }
+        lists { $( $(#[$ldoc:meta])* $name:ident $(($($extra:ident: $extra_ty:ty),*))?: $connection:ident = $scope:expr ),* $(,)? }
         $($rest:tt)*
     ) => {
         #[async_graphql::Object]
@@ -195,9 +195,11 @@ macro_rules! object_with_lists {
             $(
                 $(#[$ldoc])*
                 #[allow(clippy::too_many_arguments)]
+                #[graphql(complexity = "crate::graphql::limits::page_cost(first, last) * child_complexity + 1")]
                 async fn $name(
                     &$this,
                     ctx: &async_graphql::Context<'_>,
+                    $($($extra: $extra_ty,)*)?
                     #[graphql(desc = "Only items dated in this year.")] year: Option<i32>,
                     #[graphql(desc = "Only items this person (a slug) takes part in, in any role.")] person: Option<String>,
                     #[graphql(desc = "Page size from the start, 0 to 100 (default 20).")] first: Option<i32>,

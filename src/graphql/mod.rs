@@ -5,6 +5,7 @@
 mod connection;
 mod content;
 mod error;
+pub(crate) mod limits;
 mod people;
 mod query;
 mod values;
@@ -12,22 +13,19 @@ mod values;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 
 pub use connection::MAX_PAGE_SIZE;
+pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 pub use query::Query;
 
 use crate::store::Store;
 
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// Deepest query accepted: the standard introspection query needs about 15 levels.
-pub const MAX_DEPTH: usize = 24;
-/// Largest query complexity accepted (one per field, lists counted once).
-pub const MAX_COMPLEXITY: usize = 2_000;
-
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query, EmptyMutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
+        .extension(limits::ErrorCodes)
 }
 
 /// The schema, serving `store`.

@@ -18,6 +18,8 @@ object_with_lists! {
     lists {
         /// Every content item of every kind, newest first.
         contents: ContentConnection = Scope::AllContent.tag(),
+        /// Interviews, newest first (the summer series in series order); `category` keeps one group.
+        interviews(category: Option<InterviewCategory>): InterviewConnection = interview_scope(category),
         /// Events, newest first.
         events: EventConnection = Kind::Event.tag(),
         /// Press items, newest first.
@@ -35,22 +37,6 @@ object_with_lists! {
         /// People by name; `year` keeps those in an item of that year, `person` those who
         /// appear alongside that person.
         people: PersonConnection = Kind::Person.tag(),
-    }
-
-    /// Interviews, newest first (the summer series in series order); `category` keeps one group.
-    #[allow(clippy::too_many_arguments)]
-    async fn interviews(
-        &self,
-        ctx: &Context<'_>,
-        category: Option<InterviewCategory>,
-        year: Option<i32>,
-        person: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<InterviewConnection> {
-        list(ctx, interview_scope(category), None, ListArgs { year, person, first, after, last, before }).map(Into::into)
     }
 
     /// The series page.

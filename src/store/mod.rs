@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::domain::{Item, Kind, Person, Series, Slug, Update};
 use crate::seed::Seed;
 pub use keys::{IndexTree, Scope};
-pub use page::{Page, PageRequest};
+pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE};
 use records::Record;
 
 /// sled's cache: the seed is tiny; 64 MiB leaves room for growth without sled's 1 GiB default.

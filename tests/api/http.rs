@@ -143,3 +143,40 @@ async fn the_served_schema_matches_the_sdl() {
         );
     }
 }
+
+#[tokio::test]
+async fn nested_lists_that_would_multiply_are_refused_before_running() {
+    let app = spawn_app().await;
+    let abusive = "{ people(first: 100) { nodes { contents(first: 100) { nodes { people { person {
+        contents(first: 100) { nodes { slug } } } } } } } } }";
+    let body = app.query(abusive, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{body}");
+    assert!(body.get("data").is_none_or(Value::is_null), "nothing executed: {body}");
+
+    let level = "contents(first: 1) { nodes { people { person { ";
+    let deep = format!(
+        r#"{{ person(slug: "kaiser-kuo") {{ {} name {} }} }}"#,
+        level.repeat(7),
+        "} } } } ".repeat(7)
+    );
+    let body = app.query(&deep, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{body}");
+
+    // A big but flat page is fine, and the server still answers after the refusals.
+    let data = app
+        .data(
+            "{ contents(first: 100) { totalCount nodes { slug title people { role person { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["contents"]["totalCount"], 22);
+}
+
+#[tokio::test]
+async fn engine_errors_carry_codes_too() {
+    let app = spawn_app().await;
+    let body = app.query("{ series { title ", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED", "{body}");
+    let body = app.query("{ series { nope } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+}
