@@ -87,7 +87,7 @@ impl Kind {
     }
 }
 
-/// Namespace of all scs-series ids (UUIDv5 of the URL of the series page).
+/// Namespace of all scs-series ids: a fixed constant, chosen once. Changing it changes every id.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6f0e_6d4c_2b1e_5b7a_9c55_3f4e_1d2a_8b01);
 
 /// The stable id of an entity: UUIDv5 of its kind and slug, so rebuilding the store or

@@ -138,8 +138,10 @@ pub fn list<T: FromEntity>(
     let request = PageRequest {
         first: page_size("first", args.first)?,
         last: page_size("last", args.last)?,
-        after: args.after.as_deref().map(|c| decode_cursor("after", c)).transpose()?,
-        before: args.before.as_deref().map(|c| decode_cursor("before", c)).transpose()?,
+        after: args.after.as_deref().map(|c| decode_cursor("after", c, scope_tag)).transpose()?,
+        before: args.before.as_deref().map(|c| decode_cursor("before", c, scope_tag)).transpose()?,
+        // Counting walks the whole range: only when the client asks for it.
+        count: ctx.look_ahead().field("totalCount").exists(),
     };
     if request.first.is_some() && request.last.is_some() {
         return Err(bad_input("last", "give `first` or `last`, not both"));
@@ -153,7 +155,7 @@ pub fn list<T: FromEntity>(
     for (order, _kind, id) in page.entries {
         let entity = store.entity(id).map_err(internal)?;
         if let Some(node) = entity.and_then(T::from_entity) {
-            edges.push((URL_SAFE_NO_PAD.encode(order), node));
+            edges.push((encode_cursor(scope_tag, &order), node));
         }
     }
     let page_info = PageInfo {
@@ -175,11 +177,28 @@ fn page_size(argument: &str, n: Option<i32>) -> Result<Option<usize>> {
     }
 }
 
-fn decode_cursor(argument: &str, cursor: &str) -> Result<Vec<u8>> {
-    match URL_SAFE_NO_PAD.decode(cursor) {
-        Ok(bytes) if bytes.len() >= 17 && keys::id_of_order(&bytes).is_some() => Ok(bytes),
-        _ => Err(bad_input(argument, format!("`{argument}` is not a cursor of this API"))),
+/// Version of the cursor format, so a future layout can refuse old cursors cleanly.
+const CURSOR_VERSION: u8 = 1;
+
+/// A cursor: the format version, the list's scope and the entry's order key. The scope ties
+/// the cursor to its list: one from `readings` is refused by `contents`.
+fn encode_cursor(scope_tag: u8, order: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode([&[CURSOR_VERSION, scope_tag], order].concat())
+}
+
+fn decode_cursor(argument: &str, cursor: &str, scope_tag: u8) -> Result<Vec<u8>> {
+    let invalid = || bad_input(argument, format!("`{argument}` is not a cursor of this list"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let Some(([version, tag], order)) = bytes.split_first_chunk::<2>() else { return Err(invalid()) };
+    let length_ok = if scope_tag == Kind::Person.tag() {
+        order.len() > 16 && order[order.len() - 17] == 0
+    } else {
+        order.len() == keys::ITEM_ORDER_LEN
+    };
+    if *version != CURSOR_VERSION || *tag != scope_tag || !length_ok {
+        return Err(invalid());
     }
+    Ok(order.to_vec())
 }
 
 /// Writes an `#[Object]` impl whose list fields all take the same filter and paging

@@ -270,7 +270,15 @@ content_type!(
         async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
             first_with_role(ctx, &self.item, domain::Role::Interviewee)
         }
-        /// The interviewee's affiliation at the time of the interview.
+        /// The interviewee's affiliations at the time of the interview, as the item gives them.
+        async fn affiliations(&self) -> &[String] {
+            self.item
+                .people
+                .iter()
+                .find(|p| p.role == domain::Role::Interviewee)
+                .map_or(&[], |p| p.affiliations.as_slice())
+        }
+        /// The first of `affiliations`, for display.
         async fn affiliation(&self) -> Option<&str> {
             let p = self.item.people.iter().find(|p| p.role == domain::Role::Interviewee)?;
             p.affiliations.first().map(String::as_str)

@@ -2,7 +2,7 @@
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,15 +19,23 @@ pub struct GetParams {
     operation_name: Option<String>,
     /// JSON, URL-encoded.
     variables: Option<String>,
+    /// JSON, URL-encoded (persisted queries use it).
+    extensions: Option<String>,
 }
 
 impl GetParams {
     fn into_request(self) -> Result<Option<async_graphql::Request>, String> {
+        if self.extensions.is_some() && self.query.is_none() {
+            return Err("persisted queries are not supported yet: send the `query` text".into());
+        }
         let Some(query) = self.query else { return Ok(None) };
         let mut request = async_graphql::Request::new(query);
         if let Some(vars) = self.variables.filter(|v| !v.is_empty()) {
             let json: serde_json::Value =
                 serde_json::from_str(&vars).map_err(|e| format!("`variables` is not JSON: {e}"))?;
+            if !json.is_object() {
+                return Err("`variables` must be a JSON object".into());
+            }
             request = request.variables(async_graphql::Variables::from_json(json));
         }
         if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
@@ -74,7 +82,19 @@ pub async fn get(
 }
 
 /// `POST /graphql`: a JSON request body.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!("the request body is over the limit of {} bytes", super::MAX_BODY_BYTES);
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+        }
+        Err(e) => return error(e.status(), "BAD_REQUEST", &e.body_text()),
+    };
     if !is_json(&headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -104,7 +124,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
+        .is_some_and(|v| v == "application/json")
 }
 
 /// The type of the operation a request would run; `None` when the document does not parse

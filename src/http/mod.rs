@@ -4,6 +4,7 @@ mod graphql;
 pub mod playground;
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -31,7 +32,14 @@ pub fn router(store: Store) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health))
         .merge(playground::asset_routes())
-        .fallback(|| async { error(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "this route does not answer that method",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -42,13 +50,13 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(revision) => Json(json!({ "status": "ok", "revision": revision })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            error(axum::http::StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
+            error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
         }
     }
 }
 
 /// A transport-level error in the GraphQL error shape, so clients parse one format.
-pub fn error(status: axum::http::StatusCode, code: &str, message: &str) -> Response {
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
 }

@@ -150,8 +150,21 @@ fn read_files(dir: &Path) -> Result<Vec<SeedFile>, SeedErrors> {
     if !errors.is_empty() {
         return Err(SeedErrors(errors));
     }
-    if files.is_empty() {
-        return Err(fail("the seed folder holds no .toml files".into()));
+    // A missing file would silently remove a whole kind from the store: every file must be
+    // there, even if it holds no tables.
+    for name in SEED_FILES {
+        if !files.iter().any(|(n, _, _)| n == name) {
+            errors.push(SeedError {
+                file: dir.join(name),
+                line: None,
+                item: None,
+                field: None,
+                message: "missing seed file (an empty file is fine where a kind has no items)".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SeedErrors(errors));
     }
     // People first, so every other file can check its person references with their lines.
     files.sort_by_key(|(name, _, _)| (name != "people.toml", name.clone()));

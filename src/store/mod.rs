@@ -83,6 +83,9 @@ pub struct Store {
 }
 
 const SEED_DIGEST: &[u8] = b"seed_digest";
+/// The layout of keys and values. Part of the stored seed digest, so a binary with a new layout
+/// re-applies even an unchanged seed, and the record-by-record diff rewrites what changed.
+const STORE_FORMAT: &str = "store-format-1";
 const REVISION: &[u8] = b"revision";
 
 impl Store {
@@ -124,7 +127,8 @@ impl Store {
     /// Brings the store in line with `seed`, by slug: items added, changed and removed in one
     /// transaction, then flushed. Does nothing when the store already holds this seed.
     pub fn apply_seed(&self, seed: &Seed) -> Result<SeedReport, StoreError> {
-        if self.seed_digest()?.as_deref() == Some(seed.digest.as_str()) {
+        let digest = format!("{STORE_FORMAT}/{}", seed.digest);
+        if self.seed_digest()?.as_deref() == Some(digest.as_str()) {
             return Ok(SeedReport { unchanged: true, revision: self.revision()?, ..SeedReport::default() });
         }
         let wanted = records::from_seed(seed)?;
@@ -166,7 +170,7 @@ impl Store {
             for new in &writes {
                 tx.insert(new)?;
             }
-            tx.meta.insert(SEED_DIGEST, seed.digest.as_bytes())?;
+            tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
             tx.meta.insert(REVISION, &revision.to_be_bytes())?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;

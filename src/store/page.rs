@@ -15,6 +15,8 @@ pub struct PageRequest {
     pub last: Option<usize>,
     pub after: Option<Vec<u8>>,
     pub before: Option<Vec<u8>>,
+    /// Whether to count the whole range (it costs a walk over its keys).
+    pub count: bool,
 }
 
 /// One page of entries, in list order.
@@ -24,7 +26,7 @@ pub struct Page {
     pub entries: Vec<Entry>,
     pub has_next: bool,
     pub has_previous: bool,
-    /// How many entries the whole filtered range holds.
+    /// How many entries the whole filtered range holds; 0 unless counting was asked for.
     pub total: u64,
 }
 
@@ -103,7 +105,7 @@ impl Store {
             (Some(_), Some(_)) => return Err(StoreError::BadKey("first and last together".into())),
         };
         let mut total = 0;
-        for kv in index.scan_prefix(prefix) {
+        for kv in index.scan_prefix(prefix).take_while(|_| req.count) {
             if also.is_empty() {
                 kv?;
                 total += 1;

@@ -180,3 +180,55 @@ async fn engine_errors_carry_codes_too() {
     let body = app.query("{ series { nope } }", json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
 }
+
+#[tokio::test]
+async fn every_transport_error_has_the_json_error_shape() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let big = format!(r#"{{"query":"{{ series {{ title }} }}","pad":"{}"}}"#, "x".repeat(300 * 1024));
+    let cases = [
+        (app.client.put(&url).send().await.expect("sent"), 405, "METHOD_NOT_ALLOWED"),
+        (
+            app.client.post(format!("{}/health", app.address)).send().await.expect("sent"),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            app.client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(big)
+                .send()
+                .await
+                .expect("sent"),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            app.client
+                .get(&url)
+                .header("accept", "text/html")
+                .query(&[("extensions", r#"{"persistedQuery":{}}"#)])
+                .send()
+                .await
+                .expect("sent"),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            app.client
+                .get(&url)
+                .query(&[("query", "{ series { title } }"), ("variables", "[1]")])
+                .send()
+                .await
+                .expect("sent"),
+            400,
+            "BAD_REQUEST",
+        ),
+    ];
+    for (response, status, code) in cases {
+        assert_eq!(response.status(), status);
+        let body: Value = response.json().await.expect("a JSON error body");
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    }
+}

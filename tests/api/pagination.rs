@@ -102,6 +102,28 @@ async fn the_default_page_is_twenty() {
 }
 
 #[tokio::test]
+async fn a_cursor_only_works_in_its_own_list() {
+    let app = spawn_app().await;
+    let readings = app.data("{ readings(first: 1) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = readings["readings"]["pageInfo"]["endCursor"].clone();
+    let body = app.query(PAGE, json!({ "first": 2, "after": cursor })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let series =
+        app.data("{ interviews(category: SERIES, first: 1) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = series["interviews"]["pageInfo"]["endCursor"].clone();
+    let body =
+        app.query("query($a: String) { interviews(after: $a) { totalCount } }", json!({ "a": cursor })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    // The same list with another filter shares the cursor's scope and keeps working.
+    let contents = app.data("{ contents(first: 1) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = contents["contents"]["pageInfo"]["endCursor"].clone();
+    let data = app
+        .data("query($a: String) { contents(year: 2018, after: $a) { totalCount } }", json!({ "a": cursor }))
+        .await;
+    assert_eq!(data["contents"]["totalCount"], 17);
+}
+
+#[tokio::test]
 async fn bad_paging_arguments_are_bad_input() {
     let app = spawn_app().await;
     let cases = [

@@ -154,6 +154,17 @@ fn a_missing_seed_dir_is_a_clear_error() {
 }
 
 #[test]
+fn a_missing_seed_file_is_an_error_not_a_mass_deletion() {
+    let seed = seed_copy();
+    std::fs::remove_file(seed.path().join("readings.toml")).expect("removed");
+    let errors = scs_series::seed::load(seed.path()).expect_err("incomplete seed");
+    assert!(
+        errors.0.iter().any(|e| e.file.ends_with("readings.toml") && e.message.contains("missing seed file")),
+        "{errors}"
+    );
+}
+
+#[test]
 fn check_seed_reports_every_problem_at_once() {
     let seed = seed_copy();
     edit(seed.path(), "interviews.toml", "person = \"kaiser-kuo\"", "person = \"kaiser-kou\"");
