@@ -243,11 +243,13 @@ impl Item {
         }
     }
 
-    /// Slugs of the other items this one points to.
-    pub fn references(&self) -> Vec<&Slug> {
+    /// The other items this one points to: the field, the slug, and the kind it must have.
+    pub fn references(&self) -> Vec<(&'static str, &Slug, Option<Kind>)> {
         match &self.details {
-            Details::PodcastEpisode(p) => p.recorded_at.iter().collect(),
-            Details::Article(a) => a.about.iter().collect(),
+            Details::PodcastEpisode(p) => {
+                p.recorded_at.iter().map(|s| ("recorded_at", s, Some(Kind::Event))).collect()
+            }
+            Details::Article(a) => a.about.iter().map(|s| ("about", s, None)).collect(),
             _ => Vec::new(),
         }
     }

@@ -15,7 +15,11 @@ pub struct FileCtx<'a> {
     src: &'a str,
     /// Slug of the item being converted, for error messages.
     current: Option<String>,
+    /// Where the text being converted starts in the file, when it is one table cut out of it.
+    base: usize,
     pub errors: Vec<SeedError>,
+    /// Slugs of tables that could not be read at all: references to them are not reported again.
+    pub unreadable: Vec<String>,
     /// Slugs of the people in `people.toml`, which is read first.
     people: &'a HashSet<String>,
 }
@@ -25,11 +29,25 @@ const MAX_QUOTE_CHARS: usize = 600;
 
 impl<'a> FileCtx<'a> {
     pub fn new(file: &Path, src: &'a str, people: &'a HashSet<String>) -> Self {
-        FileCtx { file: file.to_path_buf(), src, current: None, errors: Vec::new(), people }
+        FileCtx {
+            file: file.to_path_buf(),
+            src,
+            current: None,
+            base: 0,
+            errors: Vec::new(),
+            unreadable: Vec::new(),
+            people,
+        }
+    }
+
+    /// Converts a part of the file that starts at byte `base`, naming `item` in its errors.
+    pub fn at(&mut self, base: usize, item: Option<String>) {
+        self.base = base;
+        self.current = item;
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.src.get(..offset).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
+        self.src.get(..offset + self.base).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
     }
 
     pub fn error(&mut self, offset: Option<usize>, field: Option<&str>, message: impl Into<String>) {

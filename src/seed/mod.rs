@@ -8,7 +8,7 @@ mod convert;
 mod error;
 pub mod raw;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -60,6 +60,7 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
     // Where each entity came from, for cross-reference errors.
     let mut origin: HashMap<(bool, Slug), PathBuf> = HashMap::new();
     let mut known_people: HashSet<String> = HashSet::new();
+    let mut unreadable: HashSet<String> = HashSet::new();
 
     for (name, path, src) in &files {
         let mut ctx = FileCtx::new(path, src, &known_people);
@@ -103,6 +104,7 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
             ),
         }
         errors.append(&mut ctx.errors);
+        unreadable.extend(ctx.unreadable.drain(..));
         known_people.extend(seed.people.iter().map(|p| p.slug.to_string()));
         for p in &seed.people {
             origin.entry((true, p.slug.clone())).or_insert_with(|| path.clone());
@@ -111,7 +113,7 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
             origin.entry((false, s.clone())).or_insert_with(|| path.clone());
         }
     }
-    check_references(&seed, &origin, &mut errors);
+    check_references(&seed, &origin, &unreadable, &mut errors);
     if errors.is_empty() {
         Ok(seed)
     } else {
@@ -194,25 +196,64 @@ fn parse<T: DeserializeOwned>(ctx: &mut FileCtx<'_>, src: &str) -> Option<T> {
     }
 }
 
-/// Parses a file of `[[table]]`s and converts each one.
+/// Parses a file of `[[table]]`s and converts each one. When the file does not fit its
+/// type, each table is read on its own, so one bad table does not hide the others' problems.
 fn each<'s, F: DeserializeOwned, R, T>(
     ctx: &mut FileCtx<'s>,
     src: &str,
-    tables: impl FnOnce(F) -> Vec<Spanned<R>>,
+    tables: impl Fn(F) -> Vec<Spanned<R>>,
     convert: impl Fn(&mut FileCtx<'s>, &Spanned<R>) -> Option<T>,
     out: &mut Vec<T>,
 ) {
-    if let Some(file) = parse::<F>(ctx, src) {
-        for table in tables(file) {
-            if let Some(v) = convert(ctx, &table) {
-                out.push(v);
+    let whole = match toml::from_str::<F>(src) {
+        Ok(file) => {
+            out.extend(tables(file).iter().filter_map(|t| convert(ctx, t)));
+            return;
+        }
+        Err(e) => e,
+    };
+    let Some(starts) = table_starts(src) else {
+        // Not even generic TOML: a syntax error, reported once with its line.
+        let message = whole.message().to_string();
+        ctx.error(whole.span().map(|s| s.start), None, message);
+        return;
+    };
+    for (i, (start, slug)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(src.len(), |next| next.0);
+        let Some(part) = src.get(*start..end) else { continue };
+        ctx.at(*start, slug.clone());
+        match toml::from_str::<F>(part) {
+            Ok(file) => out.extend(tables(file).iter().filter_map(|t| convert(ctx, t))),
+            Err(e) => {
+                let message = e.message().to_string();
+                ctx.at(*start, slug.clone());
+                ctx.error(e.span().map(|s| s.start), None, message);
+                ctx.unreadable.extend(slug.clone());
             }
         }
     }
+    ctx.at(0, None);
+}
+
+/// Where each `[[table]]` of a file starts, with its slug if it has one; in file order.
+fn table_starts(src: &str) -> Option<Vec<(usize, Option<String>)>> {
+    let file: BTreeMap<String, Vec<Spanned<toml::Value>>> = toml::from_str(src).ok()?;
+    let mut starts: Vec<(usize, Option<String>)> = file
+        .values()
+        .flatten()
+        .map(|t| (t.span().start, t.get_ref().get("slug").and_then(toml::Value::as_str).map(str::to_string)))
+        .collect();
+    starts.sort();
+    Some(starts)
 }
 
 /// Cross-file checks: duplicate slugs, unknown people, dangling references.
-fn check_references(seed: &Seed, origin: &HashMap<(bool, Slug), PathBuf>, errors: &mut Vec<SeedError>) {
+fn check_references(
+    seed: &Seed,
+    origin: &HashMap<(bool, Slug), PathBuf>,
+    unreadable: &HashSet<String>,
+    errors: &mut Vec<SeedError>,
+) {
     let file_of =
         |person: bool, slug: &Slug| origin.get(&(person, slug.clone())).cloned().unwrap_or_default();
     let mut push = |file: PathBuf, item: &Slug, field: &str, message: String| {
@@ -248,11 +289,35 @@ fn check_references(seed: &Seed, origin: &HashMap<(bool, Slug), PathBuf>, errors
             );
         }
     }
+    // Numbered lists (the interview series, the reading list) must not repeat a position.
+    let mut positions = HashSet::new();
     for item in &seed.items {
         let file = file_of(false, &item.slug);
-        for r in item.references() {
-            if !content.contains_key(r) {
-                push(file.clone(), &item.slug, "reference", format!("dangling reference to `{r}`"));
+        for (field, r, kind) in item.references() {
+            match content.get(r) {
+                _ if unreadable.contains(r.as_str()) => {}
+                None => push(file.clone(), &item.slug, field, format!("dangling reference to `{r}`")),
+                Some(k) if kind.is_some_and(|want| want != *k) || !k.is_content() => push(
+                    file.clone(),
+                    &item.slug,
+                    field,
+                    format!(
+                        "`{r}` is of kind `{}`; `{field}` needs `{}`",
+                        k.name(),
+                        kind.map_or("content", Kind::name)
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Some(p) = item.position() {
+            if !positions.insert((item.kind(), p)) {
+                push(file.clone(), &item.slug, "position", format!("position {p} is used twice"));
+            }
+        }
+        for p in &item.people {
+            if p.affiliations.iter().any(|a| a.trim().is_empty()) {
+                push(file.clone(), &item.slug, "people.affiliations", "an affiliation is empty".into());
             }
         }
     }
@@ -260,6 +325,7 @@ fn check_references(seed: &Seed, origin: &HashMap<(bool, Slug), PathBuf>, errors
     for u in &seed.updates {
         for s in &u.items {
             match content.get(s) {
+                _ if unreadable.contains(s.as_str()) => {}
                 Some(k) if k.is_content() => {
                     if !listed.insert(s) {
                         push(

@@ -41,12 +41,16 @@ impl Scope {
 /// Length of the order suffix of content and update keys.
 pub const ITEM_ORDER_LEN: usize = 4 + 2 + 16;
 
-/// Order of content within a scope: newest first, then by series position, then by id.
-/// Numbered lists (the reading list, the interview series) are served in their own order.
-pub fn item_order(scope: Scope, item: &Item) -> Vec<u8> {
+/// Order of content within a scope: newest first, then in page order (`page_index`, the
+/// item's place among the updates' items) or series position, then by id. Numbered lists (the
+/// reading list, the interview series) are served in their own order.
+pub fn item_order(scope: Scope, item: &Item, page_index: Option<u16>) -> Vec<u8> {
     let date = item.date.map_or(0, |d| d.sort_key());
-    let position = item.position().unwrap_or(u16::MAX);
-    numbered_first(scope, date, position, item.id)
+    let tie_break = match scope {
+        Scope::Kind(Kind::Reading) | Scope::Interviews(InterviewCategory::Series) => item.position(),
+        _ => page_index.or(item.position()),
+    };
+    numbered_first(scope, date, tie_break.unwrap_or(u16::MAX), item.id)
 }
 
 fn numbered_first(scope: Scope, date: u32, position: u16, id: Uuid) -> Vec<u8> {

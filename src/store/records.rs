@@ -45,6 +45,8 @@ pub fn from_seed(seed: &Seed) -> Result<BTreeMap<Uuid, Record>, StoreError> {
     let mut person_years: HashMap<Uuid, BTreeSet<u16>> = HashMap::new();
     let mut co_people: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();
     let items_by_slug: HashMap<&Slug, &Item> = seed.items.iter().map(|i| (&i.slug, i)).collect();
+    // Items of the same date keep the order they have on the page.
+    let page_index: HashMap<&Slug, u16> = seed.updates.iter().flat_map(|u| &u.items).zip(0u16..).collect();
 
     for item in &seed.items {
         let years: Vec<u16> = item.year().into_iter().collect();
@@ -55,7 +57,8 @@ pub fn from_seed(seed: &Seed) -> Result<BTreeMap<Uuid, Record>, StoreError> {
         }
         let mut index = Vec::new();
         for scope in Scope::of_item(item) {
-            keys::entries(scope.tag(), &keys::item_order(scope, item), &years, &people, &mut index);
+            let order = keys::item_order(scope, item, page_index.get(&item.slug).copied());
+            keys::entries(scope.tag(), &order, &years, &people, &mut index);
         }
         out.insert(item.id, record(item.id, item.kind(), &item.slug, item, index)?);
     }

@@ -41,7 +41,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server over `seed`, with its store in `data_dir`.
 pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
-    let store = scs_series::app::prepare_store(&data_dir.path().join("store"), seed).expect("store prepared");
+    // sled releases its lock a moment after a previous handle on the same store is dropped.
+    let store_dir = data_dir.path().join("store");
+    let mut store = scs_series::app::prepare_store(&store_dir, seed);
+    for _ in 0..100 {
+        if store.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        store = scs_series::app::prepare_store(&store_dir, seed);
+    }
+    let store = store.expect("store prepared");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();

@@ -86,8 +86,25 @@ async fn filters_keep_only_matching_items() {
 #[tokio::test]
 async fn contents_are_newest_first() {
     let app = spawn_app().await;
-    let data = app.data("{ contents(first: 100) { nodes { date } } }", json!({})).await;
+    let data = app.data("{ contents(first: 100) { nodes { date slug } } }", json!({})).await;
     let dates = strings(&data["contents"]["nodes"], "date");
+    // Items of the same date keep their page order.
+    let november: Vec<String> = strings(&data["contents"]["nodes"], "slug")
+        .into_iter()
+        .zip(&dates)
+        .filter(|(_, d)| *d == "2018-11")
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(
+        november,
+        [
+            "sinica-mythbusting-chinas-social-credit-system",
+            "behind-the-scenes-manya-koetse",
+            "behind-the-scenes-rogier-creemers",
+            "behind-the-scenes-kaiser-kuo",
+            "recap-sinica-live-taping",
+        ]
+    );
     assert_eq!(dates.first().map(String::as_str), Some("2020"));
     assert_eq!(dates.get(1).map(String::as_str), Some("2019-10-22"));
     // The one undated item (reading 2) comes last.

@@ -28,7 +28,19 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 
 fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::SeedReport {
     let seed = scs_series::seed::load(seed).expect("seed loads");
-    Store::open(store_dir).expect("store opens").apply_seed(&seed).expect("seed applies")
+    open_store(store_dir).apply_seed(&seed).expect("seed applies")
+}
+
+/// Opens a store that an earlier handle in this test just closed: sled releases its file lock
+/// a moment after the handle is dropped, so a reopen may need a few tries.
+fn open_store(dir: &Path) -> Store {
+    for _ in 0..100 {
+        if let Ok(store) = Store::open(dir) {
+            return store;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("store at {} stays locked", dir.display());
 }
 
 #[test]
@@ -94,7 +106,7 @@ fn a_broken_seed_stops_start_up_names_the_place_and_leaves_the_store_untouched()
     let store_dir = data.path().join("store");
     apply(&store_dir, &seed_dir());
     let before = {
-        let store = Store::open(&store_dir).expect("open");
+        let store = open_store(&store_dir);
         (store.revision().expect("revision"), store.seed_digest().expect("digest"))
     };
 
@@ -121,7 +133,7 @@ fn a_broken_seed_stops_start_up_names_the_place_and_leaves_the_store_untouched()
     );
     assert!(stderr.contains("2019-10-32"), "{stderr}");
 
-    let store = Store::open(&store_dir).expect("open");
+    let store = open_store(&store_dir);
     assert_eq!((store.revision().expect("revision"), store.seed_digest().expect("digest")), before);
     assert!(store.item_by_slug("talk-at-the-library-2019").expect("read").is_some());
 }
@@ -186,8 +198,17 @@ fn check_seed_reports_every_problem_at_once() {
         seed.path(),
         "podcast.toml",
         "recorded_at = \"sinica-live-taping-2018\"",
-        "recorded_at = \"no-such-event\"",
+        "recorded_at = \"kostka-public-opinion\"",
     );
+    edit(
+        seed.path(),
+        "articles.toml",
+        "about = \"sinica-mythbusting-chinas-social-credit-system\"",
+        "about = \"no-such-item\"",
+    );
+    // A table that does not fit its type must not hide the other problems of its file.
+    edit(seed.path(), "events.toml", "format = \"talk\"\n", "");
+    edit(seed.path(), "readings.toml", "position = 2", "position = 1");
 
     let out = Command::new(binary()).arg("check-seed").arg(seed.path()).output().expect("binary runs");
     assert!(!out.status.success());
@@ -198,7 +219,10 @@ fn check_seed_reports_every_problem_at_once() {
         "field `date`: `20-20` is not an ISO 8601 date",
         "unknown language `german`",
         "field `title`: must not be empty",
-        "dangling reference to `no-such-event`",
+        "dangling reference to `no-such-item`",
+        "`kostka-public-opinion` is of kind `reading`; `recorded_at` needs `event`",
+        "item `talk-at-the-library-2019`: missing field `format`",
+        "position 1 is used twice",
     ] {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
     }
