@@ -101,11 +101,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_stable_and_distinct_per_kind() {
-        let slug = Slug::parse("kaiser-kuo").unwrap();
+    fn ids_are_stable_and_distinct_per_kind() -> Result<(), crate::domain::SlugError> {
+        let slug = Slug::parse("kaiser-kuo")?;
         assert_eq!(entity_id(Kind::Person, &slug), entity_id(Kind::Person, &slug));
         assert_ne!(entity_id(Kind::Person, &slug), entity_id(Kind::Interview, &slug));
         assert_eq!(entity_id(Kind::Person, &slug).get_version_num(), 5);
+        Ok(())
     }
 
     #[test]

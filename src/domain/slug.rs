@@ -66,8 +66,8 @@ mod tests {
 
     #[test]
     fn folds_names() {
-        assert_eq!(Slug::from_name("Tauno Tõhk").unwrap().as_str(), "tauno-tohk");
-        assert_eq!(Slug::from_name("Mirjam Meissner").unwrap().as_str(), "mirjam-meissner");
+        assert_eq!(Slug::from_name("Tauno Tõhk").as_ref().map(Slug::as_str), Some("tauno-tohk"));
+        assert_eq!(Slug::from_name("Mirjam Meissner").as_ref().map(Slug::as_str), Some("mirjam-meissner"));
     }
 
     #[test]
