@@ -16,16 +16,19 @@ use sha2::{Digest, Sha256};
 
 /// The query the editor opens with (until the user has one of their own, which GraphiQL keeps
 /// in the browser's local storage).
-pub const DEFAULT_QUERY: &str = r#"# Interviews of the series "China's Social Credit System".
+pub const DEFAULT_QUERY: &str = r#"# The 2018 interview series of "China's Social Credit System", in series order.
 # Run with Ctrl-Enter or ▶; the docs are at the top left.
 {
-  interviews(year: 2018, first: 4) {
+  interviews(category: SERIES, year: 2018) {
     totalCount
     nodes {
-      title
       quote
+      affiliation
       person {
         name
+      }
+      series {
+        position
       }
     }
   }
@@ -263,7 +266,7 @@ mod tests {
     fn page_opens_with_the_default_query() {
         let page = html("/graphql");
         assert!(page.contains(&js_string(DEFAULT_QUERY)));
-        assert!(DEFAULT_QUERY.contains("interviews(year: 2018, first: 4)"));
+        assert!(DEFAULT_QUERY.contains("interviews(category: SERIES, year: 2018)"));
     }
 
     #[test]
