@@ -243,6 +243,11 @@ impl Item {
         }
     }
 
+    /// The first person taking part in `role` (the interviewee, the host).
+    pub fn first_with_role(&self, role: Role) -> Option<&Participation> {
+        self.people.iter().find(|p| p.role == role)
+    }
+
     /// The other items this one points to: the field, the slug, and the kind it must have.
     pub fn references(&self) -> Vec<(&'static str, &Slug, Option<Kind>)> {
         match &self.details {

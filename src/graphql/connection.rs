@@ -152,8 +152,8 @@ pub fn list<T: FromEntity>(
     let page = store.page(tree, &prefix, &also, &request).map_err(internal)?;
 
     let mut edges = Vec::with_capacity(page.entries.len());
-    for (order, _kind, id) in page.entries {
-        let entity = store.entity(id).map_err(internal)?;
+    for (order, kind, id) in page.entries {
+        let entity = store.entity_of(kind, id).map_err(internal)?;
         if let Some(node) = entity.and_then(T::from_entity) {
             edges.push((encode_cursor(scope_tag, &order), node));
         }

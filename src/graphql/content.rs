@@ -194,7 +194,7 @@ fn participations(item: &Item, role: Option<Role>) -> Vec<Participation> {
 
 /// The first participant with `role`, resolved.
 fn first_with_role(ctx: &Context<'_>, item: &Item, role: domain::Role) -> Result<Option<Person>> {
-    let Some(p) = item.people.iter().find(|p| p.role == role) else { return Ok(None) };
+    let Some(p) = item.first_with_role(role) else { return Ok(None) };
     ctx.data::<Store>()?.person_by_slug(p.person.as_str()).map_err(internal)
 }
 
@@ -272,15 +272,11 @@ content_type!(
         }
         /// The interviewee's affiliations at the time of the interview, as the item gives them.
         async fn affiliations(&self) -> &[String] {
-            self.item
-                .people
-                .iter()
-                .find(|p| p.role == domain::Role::Interviewee)
-                .map_or(&[], |p| p.affiliations.as_slice())
+            self.item.first_with_role(domain::Role::Interviewee).map_or(&[], |p| p.affiliations.as_slice())
         }
         /// The first of `affiliations`, for display.
         async fn affiliation(&self) -> Option<&str> {
-            let p = self.item.people.iter().find(|p| p.role == domain::Role::Interviewee)?;
+            let p = self.item.first_with_role(domain::Role::Interviewee)?;
             p.affiliations.first().map(String::as_str)
         }
         /// The numbered series the interview is part of, and its position there.

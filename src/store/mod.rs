@@ -3,7 +3,7 @@
 //!
 //! Trees:
 //! - one per kind (`event`, `person`, …): UUID → entity as JSON;
-//! - `ids`: UUID → kind tag, for `node(id:)`; `slugs`: kind tag + slug → UUID;
+//! - `ids`: UUID → kind tag, for `node(id:)` (a slug needs no tree: the id derives from it);
 //! - `index_keys`: UUID → the index keys the entity owns, so a removal deletes exactly them;
 //! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`];
 //! - `meta`: the seed digest and the store revision.
@@ -20,7 +20,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Transactional, Tree};
 use uuid::Uuid;
 
-use crate::domain::{Item, Kind, Person, Series, Slug, Update};
+use crate::domain::{entity_id, Item, Kind, Person, Series, Slug, Update};
 use crate::seed::Seed;
 pub use keys::{IndexTree, Scope};
 pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE};
@@ -76,7 +76,6 @@ pub struct Store {
     db: Db,
     meta: Tree,
     ids: Tree,
-    slugs: Tree,
     index_keys: Tree,
     indexes: BTreeMap<IndexTree, Tree>,
     kinds: BTreeMap<Kind, Tree>,
@@ -102,7 +101,6 @@ impl Store {
         Ok(Store {
             meta: db.open_tree("meta")?,
             ids: db.open_tree("ids")?,
-            slugs: db.open_tree("slugs")?,
             index_keys: db.open_tree("index_keys")?,
             indexes,
             kinds,
@@ -202,8 +200,7 @@ impl Store {
     }
 
     fn all_trees(&self) -> Vec<Tree> {
-        let mut trees =
-            vec![self.meta.clone(), self.ids.clone(), self.slugs.clone(), self.index_keys.clone()];
+        let mut trees = vec![self.meta.clone(), self.ids.clone(), self.index_keys.clone()];
         trees.extend(self.indexes.values().cloned());
         trees.extend(self.kinds.values().cloned());
         trees
@@ -238,32 +235,31 @@ impl Store {
     pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
         let Some(tag) = self.ids.get(id.as_bytes())? else { return Ok(None) };
         let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
+        self.entity_of(kind, id)
+    }
+
+    /// An entity whose kind is already known (an index entry carries it).
+    pub fn entity_of(&self, kind: Kind, id: Uuid) -> Result<Option<Entity>, StoreError> {
         match self.kind_tree(kind).get(id.as_bytes())? {
             Some(v) => Ok(Some(self.decode(kind, &v)?)),
             None => Ok(None),
         }
     }
 
-    /// The id of the entity of `kind` with `slug`.
+    /// The id of the entity of `kind` with `slug`, if it is stored. Ids derive from kind and
+    /// slug, so this is one lookup and needs no slug tree.
     pub fn id_by_slug(&self, kind: Kind, slug: &str) -> Result<Option<Uuid>, StoreError> {
-        match self.slugs.get(slug_key(kind, slug))? {
-            Some(v) => Ok(Some(Uuid::from_slice(&v).map_err(|e| StoreError::BadKey(e.to_string()))?)),
-            None => Ok(None),
-        }
-    }
-
-    pub fn item(&self, id: Uuid) -> Result<Option<Item>, StoreError> {
-        match self.entity(id)? {
-            Some(Entity::Item(i)) => Ok(Some(i)),
-            _ => Ok(None),
-        }
+        let Ok(slug) = Slug::parse(slug) else { return Ok(None) };
+        let id = entity_id(kind, &slug);
+        Ok(self.kind_tree(kind).contains_key(id.as_bytes())?.then_some(id))
     }
 
     /// A content item by slug, whatever its kind.
     pub fn item_by_slug(&self, slug: &str) -> Result<Option<Item>, StoreError> {
+        let Ok(slug) = Slug::parse(slug) else { return Ok(None) };
         for kind in Kind::CONTENT {
-            if let Some(id) = self.id_by_slug(kind, slug)? {
-                return self.get_as(kind, id);
+            if let Some(item) = self.get_as(kind, entity_id(kind, &slug))? {
+                return Ok(Some(item));
             }
         }
         Ok(None)
@@ -274,14 +270,8 @@ impl Store {
     }
 
     pub fn person_by_slug(&self, slug: &str) -> Result<Option<Person>, StoreError> {
-        match self.id_by_slug(Kind::Person, slug)? {
-            Some(id) => self.person(id),
-            None => Ok(None),
-        }
-    }
-
-    pub fn update(&self, id: Uuid) -> Result<Option<Update>, StoreError> {
-        self.get_as(Kind::Update, id)
+        let Ok(slug) = Slug::parse(slug) else { return Ok(None) };
+        self.person(entity_id(Kind::Person, &slug))
     }
 
     /// The series page (there is one per store).
@@ -291,12 +281,6 @@ impl Store {
             None => Ok(None),
         }
     }
-}
-
-fn slug_key(kind: Kind, slug: &str) -> Vec<u8> {
-    let mut key = vec![kind.tag()];
-    key.extend_from_slice(slug.as_bytes());
-    key
 }
 
 fn be_u64(bytes: &[u8]) -> u64 {
@@ -314,7 +298,6 @@ fn bad_key(what: &str) -> StoreError {
 struct TxTrees<'a> {
     meta: &'a TransactionalTree,
     ids: &'a TransactionalTree,
-    slugs: &'a TransactionalTree,
     index_keys: &'a TransactionalTree,
     indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
     kinds: BTreeMap<Kind, &'a TransactionalTree>,
@@ -324,24 +307,22 @@ type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
 
 impl<'a> TxTrees<'a> {
     fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
-        let (fixed, rest) = views.split_at(4);
+        let (fixed, rest) = views.split_at(3);
         let (idx, kinds) = rest.split_at(store.indexes.len());
         TxTrees {
             meta: &fixed[0],
             ids: &fixed[1],
-            slugs: &fixed[2],
-            index_keys: &fixed[3],
+            index_keys: &fixed[2],
             indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
             kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
         }
     }
 
-    /// Writes a record: the entity, its id and slug entries, and its index keys.
+    /// Writes a record: the entity, its id entry, and its index keys.
     fn insert(&self, r: &Record) -> TxResult {
         let id = r.id.as_bytes();
         self.kinds[&r.kind].insert(id, r.value.as_slice())?;
         self.ids.insert(id, &[r.kind.tag()])?;
-        self.slugs.insert(slug_key(r.kind, r.slug.as_str()), id)?;
         for (tree, key) in &r.index {
             self.indexes[tree].insert(key.as_slice(), &[r.kind.tag()])?;
         }
@@ -359,7 +340,6 @@ impl<'a> TxTrees<'a> {
             let id = r.id.as_bytes();
             self.kinds[&r.kind].remove(id)?;
             self.ids.remove(id)?;
-            self.slugs.remove(slug_key(r.kind, r.slug.as_str()))?;
             self.index_keys.remove(id)?;
         }
         Ok(())
