@@ -14,7 +14,7 @@ async fn the_four_2018_interviews_come_in_series_order_with_their_quotes_verbati
         )
         .await;
     let nodes = data["interviews"]["nodes"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = nodes.iter().filter_map(|n| n["person"]["name"].as_str()).collect();
+    let names = strings(&data["interviews"]["nodes"], "person/name");
     assert_eq!(names, ["Kaiser Kuo", "Manya Koetse", "Rogier Creemers", "Mirjam Meissner"]);
     let positions: Vec<u64> = nodes.iter().filter_map(|n| n["series"]["position"].as_u64()).collect();
     assert_eq!(positions, [1, 2, 3, 4]);

@@ -97,12 +97,14 @@ pub fn error_code(body: &Value) -> String {
     errors[0]["extensions"]["code"].as_str().unwrap_or_default().to_string()
 }
 
-/// A list's node field as strings, e.g. every `slug`.
+/// A field of every node of a list as strings (`"<null>"` where absent): `"slug"`, or a path
+/// into nested objects such as `"person/name"`.
 pub fn strings(nodes: &Value, field: &str) -> Vec<String> {
+    let pointer = format!("/{field}");
     nodes
         .as_array()
         .into_iter()
         .flatten()
-        .map(|n| n[field].as_str().unwrap_or("<null>").to_string())
+        .map(|n| n.pointer(&pointer).and_then(Value::as_str).unwrap_or("<null>").to_string())
         .collect()
 }

@@ -10,7 +10,7 @@ use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, strings, TestApp};
 
 /// What a browser sends when it navigates to a page.
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -236,11 +236,6 @@ async fn the_playgrounds_default_query_runs() {
     let data = app.data(scs_series::http::playground::DEFAULT_QUERY, Value::Null).await;
     let interviews = &data["interviews"];
     assert_eq!(interviews["totalCount"], 4, "{data}");
-    let names: Vec<&str> = interviews["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["person"]["name"].as_str())
-        .collect();
+    let names = strings(&interviews["nodes"], "person/name");
     assert_eq!(names, ["Kaiser Kuo", "Manya Koetse", "Rogier Creemers", "Mirjam Meissner"], "{data}");
 }
