@@ -1,50 +1,17 @@
 //! Start-up: load the seed, bring the store in line with it, serve until told to stop.
 
-use std::path::Path;
-
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
+use crate::catalog::Catalog;
 use crate::cli::ServeArgs;
-use crate::store::{SeedReport, Store};
-use crate::{http, seed};
+use crate::http;
 
-/// Opens the store under `data_dir` and applies the seed in `seed_dir` to it. The seed is read
-/// and validated before the store is opened, so a broken seed leaves the store untouched.
-pub fn prepare_store(data_dir: &Path, seed_dir: &Path) -> anyhow::Result<Store> {
-    let seed = seed::load(seed_dir)?;
-    let store =
-        Store::open(data_dir).with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
-    let report = store.apply_seed(&seed)?;
-    log_report(&report);
-    Ok(store)
-}
-
-fn log_report(r: &SeedReport) {
-    if r.unchanged {
-        tracing::info!(revision = r.revision, "seed unchanged; store left as it is");
-        return;
-    }
-    let names = |v: &[(crate::domain::Kind, crate::domain::Slug)]| {
-        v.iter().map(|(k, s)| format!("{}/{s}", k.name())).collect::<Vec<_>>().join(", ")
-    };
-    tracing::info!(
-        revision = r.revision,
-        added = r.added.len(),
-        changed = r.changed.len(),
-        removed = r.removed.len(),
-        "seed applied"
-    );
-    for (what, list) in [("added", &r.added), ("changed", &r.changed), ("removed", &r.removed)] {
-        if !list.is_empty() {
-            tracing::info!("seed {what}: {}", names(list));
-        }
-    }
-}
-
-/// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store.
+/// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store. SIGHUP
+/// re-reads the seed folder and applies it while serving.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let store = prepare_store(&args.data_dir, &args.seed_dir)?;
+    let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
+    reload_on_sighup(catalog.clone());
     let listener =
         TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     if !http::playground::assets_are_embedded() {
@@ -53,8 +20,8 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!("ready: http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, http::router(store.clone())).with_graceful_shutdown(shutdown_signal()).await?;
-    store.flush()?;
+    axum::serve(listener, http::router(catalog.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    catalog.store().flush()?;
     tracing::info!("stopped; store flushed");
     Ok(())
 }
@@ -78,4 +45,27 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// Applies the seed folder again on every SIGHUP (the usual "reload" signal), so editors can
+/// publish a changed seed without a restart. A broken seed is logged and changes nothing.
+fn reload_on_sighup(catalog: Catalog) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: seed reloads are off");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the seed");
+            let catalog = catalog.clone();
+            match tokio::task::spawn_blocking(move || catalog.reload_seed()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!("seed reload refused, store unchanged: {e:#}"),
+                Err(e) => tracing::error!("seed reload failed: {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = catalog;
 }

@@ -7,11 +7,14 @@
 //! - [`seed`]: reads and validates the `seed/` folder (TOML) into domain values.
 //! - [`store`]: the sled store: one tree per kind, index trees for kind, year and person,
 //!   atomic seed application.
+//! - [`catalog`]: the store and what stays in step with it (the live change feed); every
+//!   change goes through it.
 //! - [`graphql`]: the async-graphql schema: types, connections, filters, errors with codes.
 //! - [`http`]: the axum router: GraphQL over POST and GET, the self-hosted GraphiQL, health.
 //! - [`cli`] and [`app`]: flags, wiring, start-up.
 
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod domain;
 pub mod graphql;

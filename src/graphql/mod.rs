@@ -8,29 +8,35 @@ mod error;
 pub(crate) mod limits;
 mod people;
 mod query;
+mod sync;
 mod values;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptyMutation, MergedObject, Schema, SchemaBuilder};
 
 pub use connection::MAX_PAGE_SIZE;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 pub use query::Query;
+pub use sync::Subscription;
 
-use crate::store::Store;
+use crate::catalog::Catalog;
 
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The root query: the content lists and lookups, and delta sync.
+#[derive(MergedObject)]
+pub struct Root(Query, sync::SyncQuery);
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+pub type ApiSchema = Schema<Root, EmptyMutation, Subscription>;
+
+fn builder() -> SchemaBuilder<Root, EmptyMutation, Subscription> {
+    Schema::build(Root(Query, sync::SyncQuery), EmptyMutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
         .extension(limits::ErrorCodes)
 }
 
-/// The schema, serving `store`.
-pub fn schema(store: Store) -> ApiSchema {
-    builder().data(store).finish()
+/// The schema, serving `catalog`.
+pub fn schema(catalog: Catalog) -> ApiSchema {
+    builder().data(catalog.store().clone()).data(catalog).finish()
 }
 
 /// The schema's SDL, as checked in at `schema.graphql`.

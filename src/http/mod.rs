@@ -7,10 +7,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use async_graphql_axum::GraphQLSubscription;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+use crate::catalog::Catalog;
 use crate::graphql::ApiSchema;
 use crate::store::Store;
 
@@ -24,12 +26,14 @@ pub struct AppState {
     pub store: Store,
 }
 
-/// The whole application's routes, serving `store`.
-pub fn router(store: Store) -> Router {
-    let state = AppState { schema: crate::graphql::schema(store.clone()), store };
+/// The whole application's routes, serving `catalog`.
+pub fn router(catalog: Catalog) -> Router {
+    let schema = crate::graphql::schema(catalog.clone());
+    let state = AppState { schema: schema.clone(), store: catalog.store().clone() };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
         .route("/health", get(health))
         .merge(playground::asset_routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })

@@ -6,8 +6,10 @@
 //! - `ids`: UUID → kind tag, for `node(id:)` (a slug needs no tree: the id derives from it);
 //! - `index_keys`: UUID → the index keys the entity owns, so a removal deletes exactly them;
 //! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`];
-//! - `meta`: the seed digest and the store revision.
+//! - `changes`, `change_seq`: the change log (see [`changes`]);
+//! - `meta`: the seed digest, the store revision, the log head and the store's identity.
 
+mod changes;
 pub mod keys;
 mod page;
 mod records;
@@ -22,6 +24,7 @@ use uuid::Uuid;
 
 use crate::domain::{entity_id, Item, Kind, Person, Series, Slug, Update};
 use crate::seed::Seed;
+pub use changes::{Change, ChangeOp, ChangePage};
 pub use keys::{IndexTree, Scope};
 pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE};
 use records::Record;
@@ -57,6 +60,8 @@ pub struct SeedReport {
     pub changed: Vec<(Kind, Slug)>,
     pub removed: Vec<(Kind, Slug)>,
     pub revision: u64,
+    /// The change-log entries written, in sequence order.
+    pub changes: Vec<Change>,
 }
 
 /// Any stored entity.
@@ -77,6 +82,8 @@ pub struct Store {
     meta: Tree,
     ids: Tree,
     index_keys: Tree,
+    changes: Tree,
+    change_seq: Tree,
     indexes: BTreeMap<IndexTree, Tree>,
     kinds: BTreeMap<Kind, Tree>,
 }
@@ -84,8 +91,18 @@ pub struct Store {
 const SEED_DIGEST: &[u8] = b"seed_digest";
 /// The layout of keys and values. Part of the stored seed digest, so a binary with a new layout
 /// re-applies even an unchanged seed, and the record-by-record diff rewrites what changed.
-const STORE_FORMAT: &str = "store-format-1";
+const STORE_FORMAT: &str = "store-format-2";
 const REVISION: &[u8] = b"revision";
+const STORE_ID: &[u8] = b"store_id";
+const SYNC_SECRET: &[u8] = b"sync_secret";
+
+/// Who a store is: an id and a secret made when it was created. Sync tokens carry the id
+/// and are signed with the secret, so a token from another store, or a forged one, is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreIdentity {
+    pub id: Uuid,
+    pub secret: [u8; 32],
+}
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -98,13 +115,31 @@ impl Store {
         for k in Kind::ALL {
             kinds.insert(k, db.open_tree(k.name())?);
         }
-        Ok(Store {
+        let store = Store {
             meta: db.open_tree("meta")?,
             ids: db.open_tree("ids")?,
             index_keys: db.open_tree("index_keys")?,
+            changes: db.open_tree("changes")?,
+            change_seq: db.open_tree("change_seq")?,
             indexes,
             kinds,
             db,
+        };
+        let secret = [Uuid::new_v4().into_bytes(), Uuid::new_v4().into_bytes()].concat();
+        for (key, value) in [(STORE_ID, Uuid::new_v4().as_bytes().to_vec()), (SYNC_SECRET, secret)] {
+            // Set once, when the store is created; kept for its whole life.
+            let _ = store.meta.compare_and_swap(key, None as Option<&[u8]>, Some(value))?;
+        }
+        Ok(store)
+    }
+
+    /// The store's id and sync secret.
+    pub fn identity(&self) -> Result<StoreIdentity, StoreError> {
+        let id = self.meta.get(STORE_ID)?.ok_or_else(|| bad_key("store id"))?;
+        let secret = self.meta.get(SYNC_SECRET)?.ok_or_else(|| bad_key("sync secret"))?;
+        Ok(StoreIdentity {
+            id: Uuid::from_slice(&id).map_err(|_| bad_key("store id"))?,
+            secret: secret.as_ref().try_into().map_err(|_| bad_key("sync secret"))?,
         })
     }
 
@@ -134,11 +169,19 @@ impl Store {
         let mut report = SeedReport::default();
         let mut writes: Vec<&Record> = Vec::new();
         let mut deletes: Vec<&Record> = Vec::new();
+        let mut ops: Vec<(Uuid, Kind, ChangeOp)> = Vec::new();
+        // A store from before the change log existed: log what it holds, so a first sync sees it.
+        let backfill = self.log_head()? == 0;
         for (id, new) in &wanted {
             match current.get(id) {
-                None => report.added.push((new.kind, new.slug.clone())),
+                Some(old) if old == new && backfill => ops.push((*id, new.kind, ChangeOp::Created)),
+                None => {
+                    report.added.push((new.kind, new.slug.clone()));
+                    ops.push((*id, new.kind, ChangeOp::Created));
+                }
                 Some(old) if old != new => {
                     report.changed.push((new.kind, new.slug.clone()));
+                    ops.push((*id, new.kind, ChangeOp::Updated));
                     deletes.push(old);
                 }
                 Some(_) => continue,
@@ -148,6 +191,7 @@ impl Store {
         for (id, old) in &current {
             if !wanted.contains_key(id) {
                 report.removed.push((old.kind, old.slug.clone()));
+                ops.push((*id, old.kind, ChangeOp::Deleted));
                 deletes.push(old);
             }
         }
@@ -158,8 +202,9 @@ impl Store {
         let revision = self.revision()? + u64::from(content_changed);
         report.revision = revision;
 
+        let at_ms = now_ms();
         let trees = self.all_trees();
-        trees.as_slice().transaction(|t| {
+        report.changes = trees.as_slice().transaction(|t| {
             let tx = TxTrees::new(self, t);
             for old in &deletes {
                 let removed = !wanted.contains_key(&old.id);
@@ -168,9 +213,13 @@ impl Store {
             for new in &writes {
                 tx.insert(new)?;
             }
+            let mut logged = Vec::with_capacity(ops.len());
+            for (id, kind, op) in &ops {
+                logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (*id, *kind, *op, at_ms))?);
+            }
             tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
             tx.meta.insert(REVISION, &revision.to_be_bytes())?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
+            Ok::<_, ConflictableTransactionError<StoreError>>(logged)
         })?;
         self.flush()?;
         Ok(report)
@@ -200,7 +249,13 @@ impl Store {
     }
 
     fn all_trees(&self) -> Vec<Tree> {
-        let mut trees = vec![self.meta.clone(), self.ids.clone(), self.index_keys.clone()];
+        let mut trees = vec![
+            self.meta.clone(),
+            self.ids.clone(),
+            self.index_keys.clone(),
+            self.changes.clone(),
+            self.change_seq.clone(),
+        ];
         trees.extend(self.indexes.values().cloned());
         trees.extend(self.kinds.values().cloned());
         trees
@@ -290,6 +345,11 @@ fn be_u64(bytes: &[u8]) -> u64 {
     u64::from_be_bytes(buf)
 }
 
+fn now_ms() -> u64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn bad_key(what: &str) -> StoreError {
     StoreError::BadKey(what.to_string())
 }
@@ -299,6 +359,8 @@ struct TxTrees<'a> {
     meta: &'a TransactionalTree,
     ids: &'a TransactionalTree,
     index_keys: &'a TransactionalTree,
+    changes: &'a TransactionalTree,
+    change_seq: &'a TransactionalTree,
     indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
     kinds: BTreeMap<Kind, &'a TransactionalTree>,
 }
@@ -307,12 +369,14 @@ type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
 
 impl<'a> TxTrees<'a> {
     fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
-        let (fixed, rest) = views.split_at(3);
+        let (fixed, rest) = views.split_at(5);
         let (idx, kinds) = rest.split_at(store.indexes.len());
         TxTrees {
             meta: &fixed[0],
             ids: &fixed[1],
             index_keys: &fixed[2],
+            changes: &fixed[3],
+            change_seq: &fixed[4],
             indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
             kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
         }

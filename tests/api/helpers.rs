@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use scs_series::catalog::Catalog;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -10,6 +11,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
     pub client: reqwest::Client,
+    /// The running app's catalog: `reload_seed` is what SIGHUP calls.
+    pub catalog: scs_series::catalog::Catalog,
     /// Owns the store's temp dir: it is removed when the app is dropped.
     _data_dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -28,6 +31,24 @@ pub fn seed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seed")
 }
 
+/// A copy of the repository's seed to edit.
+pub fn seed_copy() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(seed_dir()).expect("seed dir") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
+/// Replaces the first `from` in a seed file with `to`, failing the test when it is absent.
+pub fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} contains {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
 /// The path of the built `scs-series` binary.
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_scs-series")
@@ -43,19 +64,19 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
     // sled releases its lock a moment after a previous handle on the same store is dropped.
     let store_dir = data_dir.path().join("store");
-    let mut store = scs_series::app::prepare_store(&store_dir, seed);
+    let mut catalog = Catalog::open(&store_dir, seed);
     for _ in 0..100 {
-        if store.is_ok() {
+        if catalog.is_ok() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        store = scs_series::app::prepare_store(&store_dir, seed);
+        catalog = Catalog::open(&store_dir, seed);
     }
-    let store = store.expect("store prepared");
+    let catalog = catalog.expect("store prepared");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let router = scs_series::http::router(store);
+    let router = scs_series::http::router(catalog.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
             .with_graceful_shutdown(async {
@@ -65,7 +86,7 @@ pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
     });
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, _data_dir: data_dir, stop: Some(stop) }
+    TestApp { address, client, catalog, _data_dir: data_dir, stop: Some(stop) }
 }
 
 impl TestApp {

@@ -9,3 +9,4 @@ mod node;
 mod pagination;
 mod playground;
 mod seed;
+mod sync;

@@ -4,27 +4,9 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
-use tempfile::TempDir;
 
-use crate::helpers::{binary, seed_dir, spawn_app_on};
+use crate::helpers::{binary, edit, seed_copy, seed_dir, spawn_app_on};
 use scs_series::store::Store;
-
-/// A copy of the repository's seed to edit.
-fn seed_copy() -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(seed_dir()).expect("seed dir") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-    }
-    dir
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).expect("read");
-    assert!(text.contains(from), "{file} contains {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
-}
 
 fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::SeedReport {
     let seed = scs_series::seed::load(seed).expect("seed loads");

@@ -1,0 +1,86 @@
+//! The catalog: the store plus what must stay in step with it. Every change goes through here,
+//! so the change feed (live updates) hears of each one once it is committed.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use tokio::sync::broadcast;
+
+use crate::domain::{Kind, Slug};
+use crate::seed;
+use crate::store::{Change, SeedReport, Store};
+
+/// How many changes a live subscriber may fall behind before it is told to resync.
+const FEED_CAPACITY: usize = 1024;
+
+/// The store and its companions; cheap to clone.
+#[derive(Clone)]
+pub struct Catalog {
+    store: Store,
+    seed_dir: PathBuf,
+    feed: broadcast::Sender<Change>,
+    /// Serialises seed applications, so two reloads never interleave their diffs.
+    writer: Arc<Mutex<()>>,
+}
+
+impl Catalog {
+    /// Opens the store under `data_dir` and applies the seed in `seed_dir` to it. The seed is
+    /// read and validated before the store is opened, so a broken seed leaves the store untouched.
+    pub fn open(data_dir: &Path, seed_dir: &Path) -> anyhow::Result<Catalog> {
+        let seed = seed::load(seed_dir)?;
+        let store = Store::open(data_dir)
+            .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
+        let report = store.apply_seed(&seed)?;
+        log_report(&report);
+        let (feed, _) = broadcast::channel(FEED_CAPACITY);
+        Ok(Catalog { store, seed_dir: seed_dir.to_path_buf(), feed, writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Re-reads the seed folder and applies it (on SIGHUP). A broken seed changes nothing and
+    /// is reported as an error; the store keeps serving what it had.
+    pub fn reload_seed(&self) -> anyhow::Result<SeedReport> {
+        let seed = seed::load(&self.seed_dir)?;
+        let _writing = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let report = self.store.apply_seed(&seed)?;
+        log_report(&report);
+        self.publish(&report.changes);
+        Ok(report)
+    }
+
+    /// Every change committed from now on, in sequence order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.feed.subscribe()
+    }
+
+    fn publish(&self, changes: &[Change]) {
+        for change in changes {
+            // No subscriber is not an error: the change is in the log for the next sync.
+            let _ = self.feed.send(change.clone());
+        }
+    }
+}
+
+fn log_report(r: &SeedReport) {
+    if r.unchanged {
+        tracing::info!(revision = r.revision, "seed unchanged; store left as it is");
+        return;
+    }
+    let names = |v: &[(Kind, Slug)]| v.iter().map(|(k, s)| format!("{}/{s}", k.name())).collect::<Vec<_>>();
+    tracing::info!(
+        revision = r.revision,
+        added = r.added.len(),
+        changed = r.changed.len(),
+        removed = r.removed.len(),
+        "seed applied"
+    );
+    for (what, list) in [("added", &r.added), ("changed", &r.changed), ("removed", &r.removed)] {
+        if !list.is_empty() {
+            tracing::info!("seed {what}: {}", names(list).join(", "));
+        }
+    }
+}
