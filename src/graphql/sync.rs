@@ -77,12 +77,18 @@ pub struct SyncQuery;
 impl SyncQuery {
     /// Everything that changed since `token`: updated entities and tombstones for deleted ones.
     /// Without a token, every entity (a first sync). Page with `nextToken` while `hasMore`.
-    #[graphql(complexity = "first.unwrap_or(MAX_SYNC_PAGE).clamp(1, MAX_SYNC_PAGE) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(MAX_SYNC_PAGE).clamp(1, MAX_SYNC_PAGE) as usize * child_complexity + 1"
+    )]
     async fn sync(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The `nextToken` of the last sync; omit it for a first sync.")] token: Option<String>,
-        #[graphql(desc = "Only these kinds (all when omitted). A token only works with the kinds it was made for.")]
+        #[graphql(desc = "The `nextToken` of the last sync; omit it for a first sync.")] token: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Only these kinds (all when omitted). A token only works with the kinds it was made for."
+        )]
         kinds: Option<Vec<EntityKind>>,
         #[graphql(desc = "Page size, 1 to 100 (default 100).")] first: Option<i32>,
     ) -> Result<SyncPage> {
@@ -91,7 +97,12 @@ impl SyncQuery {
         let kinds = KindSet::of(kinds);
         let limit = match first.unwrap_or(MAX_SYNC_PAGE) {
             n @ 1..=MAX_SYNC_PAGE => n as usize,
-            n => return Err(bad_input("first", format!("`first` must be between 1 and {MAX_SYNC_PAGE}, got {n}"))),
+            n => {
+                return Err(bad_input(
+                    "first",
+                    format!("`first` must be between 1 and {MAX_SYNC_PAGE}, got {n}"),
+                ))
+            }
         };
         let after = match token {
             None => None,
@@ -220,11 +231,13 @@ impl SyncToken {
     /// The sequence number a token stands for, if this store made it for these kinds.
     fn decode(token: &str, identity: &StoreIdentity, kinds: KindSet) -> Result<u64> {
         let invalid = |why: &str| {
-            async_graphql::Error::new(format!("the sync token is not valid here ({why}): sync again without one"))
-                .extend_with(|_, e| {
-                    e.set("code", "SYNC_TOKEN_INVALID");
-                    e.set("argument", "token");
-                })
+            async_graphql::Error::new(format!(
+                "the sync token is not valid here ({why}): sync again without one"
+            ))
+            .extend_with(|_, e| {
+                e.set("code", "SYNC_TOKEN_INVALID");
+                e.set("argument", "token");
+            })
         };
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid("not a token"))?;
         let Some((body, mac)) = bytes.split_at_checked(bytes.len().saturating_sub(MAC_LEN)) else {

@@ -3,11 +3,11 @@
 mod graphql;
 pub mod playground;
 
+use async_graphql_axum::GraphQLSubscription;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use async_graphql_axum::GraphQLSubscription;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;

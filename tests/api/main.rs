@@ -5,6 +5,7 @@ mod facts;
 mod helpers;
 mod http;
 mod lists;
+mod live;
 mod node;
 mod pagination;
 mod playground;

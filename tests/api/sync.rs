@@ -119,7 +119,8 @@ async fn a_change_made_between_pages_is_not_lost() {
         .map(|n| n["id"].as_str().unwrap_or_default().to_string())
         .collect();
     // …while everything is removed but the series page and people.
-    for file in ["events", "interviews", "press", "podcast", "articles", "fact_sheets", "readings", "updates"] {
+    for file in ["events", "interviews", "press", "podcast", "articles", "fact_sheets", "readings", "updates"]
+    {
         let path = seed.path().join(format!("{file}.toml"));
         std::fs::write(&path, "").expect("empty file");
     }
