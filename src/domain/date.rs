@@ -49,6 +49,26 @@ impl PartialDate {
             + u32::from(self.month.unwrap_or(0)) * 100
             + u32::from(self.day.unwrap_or(0))
     }
+
+    /// The first day the date can stand for ("2018-11" → 2018-11-01), as `YYYYMMDD`.
+    pub fn first_day(&self) -> u32 {
+        u32::from(self.year) * 10_000
+            + u32::from(self.month.unwrap_or(1)) * 100
+            + u32::from(self.day.unwrap_or(1))
+    }
+
+    /// The last day the date can stand for ("2018-11" → 2018-11-30), as `YYYYMMDD`.
+    pub fn last_day(&self) -> u32 {
+        let month = self.month.unwrap_or(12);
+        let day = self.day.unwrap_or_else(|| days_in_month(self.year, month));
+        u32::from(self.year) * 10_000 + u32::from(month) * 100 + u32::from(day)
+    }
+
+    /// Whether the days this date can stand for meet the days `from..=to` (`YYYYMMDD`): an item
+    /// dated "2018" may fall in "2018-11", so a filter from "2018-11" keeps it.
+    pub fn overlaps(&self, from: u32, to: u32) -> bool {
+        self.last_day() >= from && self.first_day() <= to
+    }
 }
 
 impl FromStr for PartialDate {
@@ -151,6 +171,18 @@ mod tests {
         {
             assert!(s.parse::<PartialDate>().is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn a_partial_date_covers_its_whole_period() -> Result<(), DateError> {
+        let d = |s: &str| s.parse::<PartialDate>();
+        assert_eq!((d("2020-02")?.first_day(), d("2020-02")?.last_day()), (20200201, 20200229));
+        assert_eq!((d("2018")?.first_day(), d("2018")?.last_day()), (20180101, 20181231));
+        assert!(d("2018")?.overlaps(d("2018-11")?.first_day(), 99991231));
+        assert!(!d("2018-10-31")?.overlaps(d("2018-11")?.first_day(), 99991231));
+        assert!(d("2019-10-22")?.overlaps(0, d("2019-10")?.last_day()));
+        assert!(!d("2019-11")?.overlaps(0, d("2019-10")?.last_day()));
+        Ok(())
     }
 
     #[test]

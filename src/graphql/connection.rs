@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::content::*;
 use super::error::{bad_input, internal, not_found};
-use crate::domain::{Kind, Person, Update};
-use crate::store::{keys, Entity, PageRequest, Store};
+use super::values::{ContentKind, ContentOrder, Role};
+use crate::domain::{Kind, Language, PartialDate, Person, Update};
+use crate::store::{keys, Entity, ItemFilter, ListOrder, ListSpec, PageRequest, Store, Walk};
 
 /// Largest page a client may ask for; more is an error, never a silent cut.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -71,11 +72,18 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// The filter and paging arguments every list takes.
+/// The filter, order and paging arguments of a list. People and updates take only `year`,
+/// `person` and paging; content lists take them all.
 #[derive(Debug, Clone, Default)]
 pub struct ListArgs {
     pub year: Option<i32>,
     pub person: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub kinds: Option<Vec<ContentKind>>,
+    pub language: Option<String>,
+    pub role: Option<Role>,
+    pub order_by: Option<ContentOrder>,
     pub first: Option<i32>,
     pub after: Option<String>,
     pub last: Option<i32>,
@@ -129,17 +137,21 @@ pub fn list<T: FromEntity>(
         Some(y) => return Err(bad_input("year", format!("`year` must be a four-digit year, got {y}"))),
     };
     let mut people: Vec<Uuid> = owner.into_iter().collect();
-    if let Some(slug) = &args.person {
-        match store.id_by_slug(Kind::Person, slug).map_err(internal)? {
-            Some(id) => people.push(id),
+    let named = match &args.person {
+        None => None,
+        Some(slug) => match store.id_by_slug(Kind::Person, slug).map_err(internal)? {
+            Some(id) => Some(id),
             None => return Err(not_found("person", format!("no person with slug `{slug}`"))),
-        }
-    }
+        },
+    };
+    people.extend(named);
+    let filter = item_filter(&args, named.or(owner))?;
+    let walk = keys::walk(scope_tag, args.order_by.map(Into::into));
     let request = PageRequest {
         first: page_size("first", args.first)?,
         last: page_size("last", args.last)?,
-        after: args.after.as_deref().map(|c| decode_cursor("after", c, scope_tag)).transpose()?,
-        before: args.before.as_deref().map(|c| decode_cursor("before", c, scope_tag)).transpose()?,
+        after: args.after.as_deref().map(|c| decode_cursor("after", c, scope_tag, walk)).transpose()?,
+        before: args.before.as_deref().map(|c| decode_cursor("before", c, scope_tag, walk)).transpose()?,
         // Counting walks the whole range: only when the client asks for it.
         count: ctx.look_ahead().field("totalCount").exists(),
     };
@@ -149,13 +161,14 @@ pub fn list<T: FromEntity>(
     let (tree, prefix) = keys::prefix(scope_tag, year, people.first().copied());
     let also: Vec<Vec<u8>> =
         people.iter().skip(1).map(|p| keys::prefix(scope_tag, None, Some(*p)).1).collect();
-    let page = store.page(tree, &prefix, &also, &request).map_err(internal)?;
+    let spec = ListSpec { tree, prefix: &prefix, also: &also, filter: &filter, walk };
+    let page = store.page(&spec, &request).map_err(internal)?;
 
     let mut edges = Vec::with_capacity(page.entries.len());
     for (order, kind, id) in page.entries {
         let entity = store.entity_of(kind, id).map_err(internal)?;
         if let Some(node) = entity.and_then(T::from_entity) {
-            edges.push((encode_cursor(scope_tag, &order), node));
+            edges.push((encode_cursor(scope_tag, walk, &order), node));
         }
     }
     let page_info = PageInfo {
@@ -165,6 +178,35 @@ pub fn list<T: FromEntity>(
         end_cursor: edges.last().map(|e| e.0.clone()),
     };
     Ok(Paged { total_count: page.total, edges, page_info })
+}
+
+/// The item filter of a content list's arguments. `role` applies to `person` (or the list's
+/// owner) when there is one, to anyone otherwise.
+fn item_filter(args: &ListArgs, role_person: Option<Uuid>) -> Result<ItemFilter> {
+    let date = |argument: &str, value: &Option<String>| -> Result<Option<PartialDate>> {
+        value
+            .as_deref()
+            .map(|v| v.parse::<PartialDate>().map_err(|e| bad_input(argument, format!("`{argument}`: {e}"))))
+            .transpose()
+    };
+    let (from, to) = (date("from", &args.from)?, date("to", &args.to)?);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f.first_day() > t.last_day() {
+            return Err(bad_input("to", format!("`to` ({t}) is before `from` ({f})")));
+        }
+    }
+    let days = (from.is_some() || to.is_some())
+        .then(|| (from.map_or(0, |d| d.first_day()), to.map_or(u32::MAX, |d| d.last_day())));
+    let language = match &args.language {
+        None => None,
+        Some(l) => Some(Language::parse(l).map_err(|e| bad_input("language", e.to_string()))?),
+    };
+    Ok(ItemFilter {
+        days,
+        kinds: args.kinds.iter().flatten().map(|k| Kind::from(*k)).collect(),
+        language,
+        role: args.role.map(|r| (r.into(), role_person)),
+    })
 }
 
 fn page_size(argument: &str, n: Option<i32>) -> Result<Option<usize>> {
@@ -178,39 +220,80 @@ fn page_size(argument: &str, n: Option<i32>) -> Result<Option<usize>> {
 }
 
 /// Version of the cursor format, so a future layout can refuse old cursors cleanly.
-const CURSOR_VERSION: u8 = 1;
+const CURSOR_VERSION: u8 = 2;
 
-/// A cursor: the format version, the list's scope and the entry's order key. The scope ties
-/// the cursor to its list: one from `readings` is refused by `contents`.
-fn encode_cursor(scope_tag: u8, order: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode([&[CURSOR_VERSION, scope_tag], order].concat())
+/// A cursor: the format version, the list's scope, how it is walked, and the entry's order
+/// key. Scope and walk tie the cursor to its list and order: one from `readings` is refused by
+/// `contents`, one from a title-ordered list by a date-ordered one.
+fn encode_cursor(scope_tag: u8, walk: Walk, order: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode([&[CURSOR_VERSION, scope_tag, walk_tag(walk)], order].concat())
 }
 
-fn decode_cursor(argument: &str, cursor: &str, scope_tag: u8) -> Result<Vec<u8>> {
-    let invalid = || bad_input(argument, format!("`{argument}` is not a cursor of this list"));
+fn walk_tag(walk: Walk) -> u8 {
+    match walk {
+        Walk::Index | Walk::Reversed => 0,
+        Walk::Sorted(ListOrder::DateDesc) => 1,
+        Walk::Sorted(ListOrder::DateAsc) => 2,
+        Walk::Sorted(ListOrder::Title) => 3,
+        Walk::Sorted(ListOrder::Position) => 4,
+    }
+}
+
+fn decode_cursor(argument: &str, cursor: &str, scope_tag: u8, walk: Walk) -> Result<Vec<u8>> {
+    let invalid = || bad_input(argument, format!("`{argument}` is not a cursor of this list and order"));
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let Some(([version, tag], order)) = bytes.split_first_chunk::<2>() else { return Err(invalid()) };
-    let length_ok = if scope_tag == Kind::Person.tag() {
-        order.len() > 16 && order[order.len() - 17] == 0
-    } else {
-        order.len() == keys::ITEM_ORDER_LEN
+    let Some(([version, tag, walked], order)) = bytes.split_first_chunk::<3>() else { return Err(invalid()) };
+    let length_ok = match walk {
+        Walk::Sorted(ListOrder::Title) => order.len() >= 17,
+        Walk::Sorted(_) => order.len() == keys::ITEM_ORDER_LEN,
+        _ if scope_tag == Kind::Person.tag() => order.len() > 16 && order[order.len() - 17] == 0,
+        _ => order.len() == keys::ITEM_ORDER_LEN,
     };
-    if *version != CURSOR_VERSION || *tag != scope_tag || !length_ok {
+    if *version != CURSOR_VERSION || *tag != scope_tag || *walked != walk_tag(walk) || !length_ok {
         return Err(invalid());
     }
     Ok(order.to_vec())
 }
 
-/// Writes an `#[Object]` impl whose list fields all take the same filter and paging
-/// arguments and are served by [`list`]. `owner` restricts every list to one person's items.
+/// Writes an `#[Object]` impl whose list fields all take the same arguments and are served by
+/// [`list`]: `content_lists` take every filter and `orderBy`, `lists` (people, updates) take
+/// `year`, `person` and paging. `owner` restricts every list to one person's items.
 macro_rules! object_with_lists {
     (
         impl $ty:ty, owner(|$this:ident| $owner:expr);
-        lists { $( $(#[$ldoc:meta])* $name:ident $(($($extra:ident: $extra_ty:ty),*))?: $connection:ident = $scope:expr ),* $(,)? }
+        content_lists { $( $(#[$cdoc:meta])* $cname:ident $(($($cextra:ident: $cextra_ty:ty),*))?: $cconnection:ident = $cscope:expr ),* $(,)? }
+        lists { $( $(#[$ldoc:meta])* $name:ident: $connection:ident = $scope:expr ),* $(,)? }
         $($rest:tt)*
     ) => {
         #[async_graphql::Object]
         impl $ty {
+            $(
+                $(#[$cdoc])*
+                #[allow(clippy::too_many_arguments)]
+                #[graphql(complexity = "crate::graphql::limits::page_cost(first, last) * child_complexity + 1")]
+                async fn $cname(
+                    &$this,
+                    ctx: &async_graphql::Context<'_>,
+                    $($($cextra: $cextra_ty,)*)?
+                    #[graphql(desc = "Only items dated in this year.")] year: Option<i32>,
+                    #[graphql(desc = "Only items this person (a slug) takes part in, in any role (or in `role`).")] person: Option<String>,
+                    #[graphql(desc = "Only items whose date may fall on or after this ISO date (`2018`, `2018-11`, `2018-11-10`); undated items are left out.")] from: Option<String>,
+                    #[graphql(desc = "Only items whose date may fall on or before this ISO date; undated items are left out.")] to: Option<String>,
+                    #[graphql(desc = "Only items of these kinds.")] kinds: Option<Vec<$crate::graphql::values::ContentKind>>,
+                    #[graphql(desc = "Only items in this language (BCP 47: `en`, `de`).")] language: Option<String>,
+                    #[graphql(desc = "Only items where `person` (or, without it, anyone) has this role.")] role: Option<$crate::graphql::values::Role>,
+                    #[graphql(desc = "The order (default: the list's own, newest first or in series order).")] order_by: Option<$crate::graphql::values::ContentOrder>,
+                    #[graphql(desc = "Page size from the start, 0 to 100 (default 20).")] first: Option<i32>,
+                    #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+                    #[graphql(desc = "Page size from the end, 0 to 100.")] last: Option<i32>,
+                    #[graphql(desc = "End before this cursor.")] before: Option<String>,
+                ) -> async_graphql::Result<$crate::graphql::connection::$cconnection> {
+                    let args = $crate::graphql::connection::ListArgs {
+                        year, person, from, to, kinds, language, role, order_by, first, after, last, before,
+                    };
+                    $crate::graphql::connection::list(ctx, $cscope, $owner, args).map(Into::into)
+                }
+            )*
             $(
                 $(#[$ldoc])*
                 #[allow(clippy::too_many_arguments)]
@@ -218,15 +301,16 @@ macro_rules! object_with_lists {
                 async fn $name(
                     &$this,
                     ctx: &async_graphql::Context<'_>,
-                    $($($extra: $extra_ty,)*)?
-                    #[graphql(desc = "Only items dated in this year.")] year: Option<i32>,
-                    #[graphql(desc = "Only items this person (a slug) takes part in, in any role.")] person: Option<String>,
+                    #[graphql(desc = "Only those in an item dated in this year.")] year: Option<i32>,
+                    #[graphql(desc = "Only those with an item of this person (a slug).")] person: Option<String>,
                     #[graphql(desc = "Page size from the start, 0 to 100 (default 20).")] first: Option<i32>,
                     #[graphql(desc = "Start after this cursor.")] after: Option<String>,
                     #[graphql(desc = "Page size from the end, 0 to 100.")] last: Option<i32>,
                     #[graphql(desc = "End before this cursor.")] before: Option<String>,
                 ) -> async_graphql::Result<$crate::graphql::connection::$connection> {
-                    let args = $crate::graphql::connection::ListArgs { year, person, first, after, last, before };
+                    let args = $crate::graphql::connection::ListArgs {
+                        year, person, first, after, last, before, ..Default::default()
+                    };
                     $crate::graphql::connection::list(ctx, $scope, $owner, args).map(Into::into)
                 }
             )*

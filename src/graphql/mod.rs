@@ -5,6 +5,7 @@
 mod connection;
 mod content;
 mod error;
+mod facets;
 pub(crate) mod limits;
 mod people;
 mod query;
@@ -20,14 +21,14 @@ pub use sync::Subscription;
 
 use crate::catalog::Catalog;
 
-/// The root query: the content lists and lookups, and delta sync.
+/// The root query: the content lists and lookups, facets, and delta sync.
 #[derive(MergedObject)]
-pub struct Root(Query, sync::SyncQuery);
+pub struct Root(Query, facets::FacetsQuery, sync::SyncQuery);
 
 pub type ApiSchema = Schema<Root, EmptyMutation, Subscription>;
 
 fn builder() -> SchemaBuilder<Root, EmptyMutation, Subscription> {
-    Schema::build(Root(Query, sync::SyncQuery), EmptyMutation, Subscription)
+    Schema::build(Root(Query, facets::FacetsQuery, sync::SyncQuery), EmptyMutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)

@@ -10,7 +10,7 @@ use crate::store::{Scope, Store};
 
 object_with_lists! {
     impl Person, owner(|self| Some(self.id));
-    lists {
+    content_lists {
         /// Everything the person takes part in, newest first.
         contents: ContentConnection = Scope::AllContent.tag(),
         events: EventConnection = Kind::Event.tag(),
@@ -20,6 +20,7 @@ object_with_lists! {
         podcast_episodes: PodcastEpisodeConnection = Kind::PodcastEpisode.tag(),
         articles: ArticleConnection = Kind::Article.tag(),
     }
+    lists {}
 
     pub async fn id(&self) -> ID {
         ID(self.id.to_string())

@@ -15,7 +15,7 @@ pub struct Query;
 
 object_with_lists! {
     impl Query, owner(|self| None);
-    lists {
+    content_lists {
         /// Every content item of every kind, newest first.
         contents: ContentConnection = Scope::AllContent.tag(),
         /// Interviews, newest first (the summer series in series order); `category` keeps one group.
@@ -32,6 +32,8 @@ object_with_lists! {
         fact_sheets: FactSheetConnection = Kind::FactSheet.tag(),
         /// The recommended reading, in the page's order.
         readings: ReadingConnection = Kind::Reading.tag(),
+    }
+    lists {
         /// The yearly sections, newest first; `person` keeps those with an item of that person.
         updates: UpdateConnection = Kind::Update.tag(),
         /// People by name; `year` keeps those in an item of that year, `person` those who

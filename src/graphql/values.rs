@@ -30,6 +30,36 @@ impl ContentKind {
     }
 }
 
+impl From<ContentKind> for domain::Kind {
+    fn from(kind: ContentKind) -> domain::Kind {
+        match kind {
+            ContentKind::Event => domain::Kind::Event,
+            ContentKind::Interview => domain::Kind::Interview,
+            ContentKind::PressItem => domain::Kind::PressItem,
+            ContentKind::PodcastEpisode => domain::Kind::PodcastEpisode,
+            ContentKind::Article => domain::Kind::Article,
+            ContentKind::FactSheet => domain::Kind::FactSheet,
+            ContentKind::Reading => domain::Kind::Reading,
+        }
+    }
+}
+
+/// The orders a content list can be served in. Every order breaks ties the same way each
+/// time, ending with the id, so pages never overlap.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::store::ListOrder")]
+pub enum ContentOrder {
+    /// Newest first; a date known only to the month or year counts as its start, so "2018"
+    /// comes after "2018-11".
+    DateDesc,
+    /// Oldest first.
+    DateAsc,
+    /// By title, diacritics folded, case-insensitive; untitled items last.
+    Title,
+    /// By position in the interview series or the reading list; unnumbered items last.
+    Position,
+}
+
 /// A person's part in an item.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::Role")]

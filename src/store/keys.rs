@@ -7,6 +7,8 @@
 
 use uuid::Uuid;
 
+use super::filter::ListOrder;
+use super::page::Walk;
 use crate::domain::{Details, InterviewCategory, Item, Kind, Person, Update};
 
 /// A group of entities listed together: all content, one kind, or one category of interviews.
@@ -38,6 +40,26 @@ impl Scope {
     }
 }
 
+/// Whether a scope is a numbered list (the reading list, the interview series), whose index
+/// is ordered by position first.
+pub fn is_numbered(scope_tag: u8) -> bool {
+    scope_tag == Scope::Kind(Kind::Reading).tag()
+        || scope_tag == Scope::Interviews(InterviewCategory::Series).tag()
+}
+
+/// How to walk a scope's index for `order` (`None`: the list's own order). Orders the index
+/// holds are range reads; the others sort the range in memory.
+pub fn walk(scope_tag: u8, order: Option<ListOrder>) -> Walk {
+    let numbered = is_numbered(scope_tag);
+    match order {
+        None => Walk::Index,
+        Some(ListOrder::Position) if numbered => Walk::Index,
+        Some(ListOrder::DateDesc) if !numbered => Walk::Index,
+        Some(ListOrder::DateAsc) if !numbered => Walk::Reversed,
+        Some(other) => Walk::Sorted(other),
+    }
+}
+
 /// Length of the order suffix of content and update keys.
 pub const ITEM_ORDER_LEN: usize = 4 + 2 + 16;
 
@@ -46,25 +68,19 @@ pub const ITEM_ORDER_LEN: usize = 4 + 2 + 16;
 /// reading list, the interview series) are served in their own order.
 pub fn item_order(scope: Scope, item: &Item, page_index: Option<u16>) -> Vec<u8> {
     let date = item.date.map_or(0, |d| d.sort_key());
-    let tie_break = match scope {
-        Scope::Kind(Kind::Reading) | Scope::Interviews(InterviewCategory::Series) => item.position(),
-        _ => page_index.or(item.position()),
-    };
+    let tie_break = if is_numbered(scope.tag()) { item.position() } else { page_index.or(item.position()) };
     numbered_first(scope, date, tie_break.unwrap_or(u16::MAX), item.id)
 }
 
 fn numbered_first(scope: Scope, date: u32, position: u16, id: Uuid) -> Vec<u8> {
     let newest_first = (u32::MAX - date).to_be_bytes();
     let mut key = Vec::with_capacity(ITEM_ORDER_LEN);
-    match scope {
-        Scope::Kind(Kind::Reading) | Scope::Interviews(InterviewCategory::Series) => {
-            key.extend_from_slice(&position.to_be_bytes());
-            key.extend_from_slice(&newest_first);
-        }
-        _ => {
-            key.extend_from_slice(&newest_first);
-            key.extend_from_slice(&position.to_be_bytes());
-        }
+    if is_numbered(scope.tag()) {
+        key.extend_from_slice(&position.to_be_bytes());
+        key.extend_from_slice(&newest_first);
+    } else {
+        key.extend_from_slice(&newest_first);
+        key.extend_from_slice(&position.to_be_bytes());
     }
     key.extend_from_slice(id.as_bytes());
     key

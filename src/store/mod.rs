@@ -10,6 +10,8 @@
 //! - `meta`: the seed digest, the store revision, the log head and the store's identity.
 
 mod changes;
+mod facets;
+mod filter;
 pub mod keys;
 mod page;
 mod records;
@@ -25,8 +27,10 @@ use uuid::Uuid;
 use crate::domain::{entity_id, Item, Kind, Person, Series, Slug, Update};
 use crate::seed::Seed;
 pub use changes::{Change, ChangeOp, ChangePage};
+pub use facets::{FacetFilter, Facets};
+pub use filter::{ItemFilter, ListOrder};
 pub use keys::{IndexTree, Scope};
-pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE};
+pub use page::{ListSpec, Page, PageRequest, Walk, DEFAULT_PAGE_SIZE};
 use records::Record;
 
 /// sled's cache: the seed is tiny; 64 MiB leaves room for growth without sled's 1 GiB default.

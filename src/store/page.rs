@@ -1,159 +1,222 @@
-//! Relay-style pages read from an index range: the cost grows with the page, not the store.
+//! Relay-style pages of a list: read from an index range, so the cost grows with the page, not
+//! the store; or, for an order no index holds, from the range sorted in memory.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use uuid::Uuid;
 
+use super::filter::{sort_key, ItemFilter, ListOrder};
 use super::keys::{id_of_order, IndexTree};
-use super::{bad_key, Store, StoreError};
+use super::{bad_key, Entity, Store, StoreError};
 use crate::domain::Kind;
 
-/// Which slice of a range to read. Cursors are order suffixes (see [`super::keys`]).
+/// Which slice of a list to read. Cursors are order keys (see [`super::keys`]).
 #[derive(Debug, Clone, Default)]
 pub struct PageRequest {
     pub first: Option<usize>,
     pub last: Option<usize>,
     pub after: Option<Vec<u8>>,
     pub before: Option<Vec<u8>>,
-    /// Whether to count the whole range (it costs a walk over its keys).
+    /// Whether to count the whole filtered list (it costs a walk over its range).
     pub count: bool,
+}
+
+/// How a list's entries are selected and ordered.
+#[derive(Debug, Clone)]
+pub struct ListSpec<'a> {
+    pub tree: IndexTree,
+    /// The index range: `[scope][person?][year?]`.
+    pub prefix: &'a [u8],
+    /// Further prefixes in the person index an entry's order key must also be under (a second
+    /// person filter): a point lookup per entry, never a scan.
+    pub also: &'a [Vec<u8>],
+    pub filter: &'a ItemFilter,
+    /// How to walk the index: in its order, reversed, or sorted by another key.
+    pub walk: Walk,
+}
+
+/// How a list is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// In index order.
+    Index,
+    /// In reverse index order.
+    Reversed,
+    /// The whole range sorted by [`sort_key`] in this order.
+    Sorted(ListOrder),
 }
 
 /// One page of entries, in list order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// `(cursor, kind, id)` of each entry.
     pub entries: Vec<Entry>,
     pub has_next: bool,
     pub has_previous: bool,
-    /// How many entries the whole filtered range holds; 0 unless counting was asked for.
+    /// How many entries the whole filtered list holds; 0 unless counting was asked for.
     pub total: u64,
 }
+
+/// `(cursor, kind, id)` of a listed entity.
+pub type Entry = (Vec<u8>, Kind, Uuid);
 
 /// Page size when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
+type Range = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+type Entries<'a> = Box<dyn DoubleEndedIterator<Item = Result<Entry, StoreError>> + 'a>;
+
+/// A list in some order, readable by key range: an index range or a sorted copy of one.
+trait Ordered {
+    /// The entries whose keys are within `range`, in list order, filtered.
+    fn range(&self, range: Range) -> Entries<'_>;
+}
+
 impl Store {
-    /// Reads a page of the range `prefix` of `tree`. Each of `also` is a further prefix in the
-    /// person index that an entry's order suffix must also be under (a second person filter):
-    /// a point lookup per entry, never a scan.
-    pub fn page(
-        &self,
-        tree: IndexTree,
-        prefix: &[u8],
-        also: &[Vec<u8>],
-        req: &PageRequest,
-    ) -> Result<Page, StoreError> {
-        let index = self.index_tree(tree);
-        let person_index = self.index_tree(IndexTree::Person);
-        let with_prefix = |suffix: &[u8]| [prefix, suffix].concat();
-        let upper_of_prefix = upper_bound(prefix);
-        let lower = match &req.after {
-            Some(a) => Bound::Excluded(with_prefix(a)),
-            None => Bound::Included(prefix.to_vec()),
-        };
-        let upper = match &req.before {
-            Some(b) => Bound::Excluded(with_prefix(b)),
-            None => upper_of_prefix.clone(),
-        };
-        let matches = |order: &[u8]| -> Result<bool, StoreError> {
-            for p in also {
-                if !person_index.contains_key([p.as_slice(), order].concat())? {
-                    return Ok(false);
+    /// Reads one page of the list `spec`.
+    pub fn page(&self, spec: &ListSpec<'_>, req: &PageRequest) -> Result<Page, StoreError> {
+        if req.first.is_some() && req.last.is_some() {
+            return Err(StoreError::BadKey("first and last together".into()));
+        }
+        let index = IndexRange { store: self, spec };
+        match spec.walk {
+            Walk::Index => page_of(&index, req),
+            Walk::Reversed => {
+                // Reversed order is the mirror image: first ↔ last, after ↔ before.
+                let mirrored = PageRequest {
+                    first: req.last,
+                    last: req.first.or(req.last.is_none().then_some(DEFAULT_PAGE_SIZE)),
+                    after: req.before.clone(),
+                    before: req.after.clone(),
+                    count: req.count,
+                };
+                let mut page = page_of(&index, &mirrored)?;
+                page.entries.reverse();
+                std::mem::swap(&mut page.has_next, &mut page.has_previous);
+                Ok(page)
+            }
+            Walk::Sorted(order) => {
+                let mut sorted = BTreeMap::new();
+                for entry in index.range((Bound::Unbounded, Bound::Unbounded)) {
+                    let (_, kind, id) = entry?;
+                    if let Some(Entity::Item(item)) = self.entity_of(kind, id)? {
+                        sorted.insert(sort_key(order, &item), (kind, id));
+                    }
                 }
-            }
-            Ok(true)
-        };
-        let entry = |kv: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Option<Entry>, StoreError> {
-            let (key, value) = kv?;
-            let order = key.get(prefix.len()..).ok_or_else(|| bad_key("index key"))?;
-            if !matches(order)? {
-                return Ok(None);
-            }
-            let kind = value.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("index kind"))?;
-            let id = id_of_order(order).ok_or_else(|| bad_key("index id"))?;
-            Ok(Some((order.to_vec(), kind, id)))
-        };
-        let range = || index.range::<Vec<u8>, _>((lower.clone(), upper.clone()));
-
-        let (entries, has_next, has_previous) = match (req.first, req.last) {
-            (first, None) => {
-                let (entries, more) = take(range(), first.unwrap_or(DEFAULT_PAGE_SIZE), &entry)?;
-                let before_exists = match &req.after {
-                    Some(a) => self.any_in(
-                        index,
-                        (Bound::Included(prefix.to_vec()), Bound::Included(with_prefix(a))),
-                        &entry,
-                    )?,
-                    None => false,
-                };
-                (entries, more, before_exists)
-            }
-            (None, Some(n)) => {
-                let (mut entries, more) = take(range().rev(), n, &entry)?;
-                entries.reverse();
-                let after_exists = match &req.before {
-                    Some(b) => self.any_in(
-                        index,
-                        (Bound::Included(with_prefix(b)), upper_of_prefix.clone()),
-                        &entry,
-                    )?,
-                    None => false,
-                };
-                (entries, after_exists, more)
-            }
-            (Some(_), Some(_)) => return Err(StoreError::BadKey("first and last together".into())),
-        };
-        let mut total = 0;
-        for kv in index.scan_prefix(prefix).take_while(|_| req.count) {
-            if also.is_empty() {
-                kv?;
-                total += 1;
-            } else if entry(kv)?.is_some() {
-                total += 1;
+                page_of(&Sorted(sorted), req)
             }
         }
-        Ok(Page { entries, has_next, has_previous, total })
-    }
-
-    fn any_in<F>(
-        &self,
-        index: &sled::Tree,
-        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
-        entry: &F,
-    ) -> Result<bool, StoreError>
-    where
-        F: Fn(sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError>,
-    {
-        for kv in index.range::<Vec<u8>, _>(range) {
-            if entry(kv)?.is_some() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 }
 
-type Entry = (Vec<u8>, Kind, Uuid);
+/// Pages through `list`: `first` entries after `after`, or `last` entries before `before`.
+fn page_of(list: &dyn Ordered, req: &PageRequest) -> Result<Page, StoreError> {
+    let lower = req.after.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    let upper = req.before.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    let (entries, has_next, has_previous) = match req.last {
+        None => {
+            let n = req.first.unwrap_or(DEFAULT_PAGE_SIZE);
+            let (entries, more) = take(list.range((lower, upper)), n)?;
+            let earlier = match &req.after {
+                Some(a) => list.range((Bound::Unbounded, Bound::Included(a.clone()))).next().transpose()?,
+                None => None,
+            };
+            (entries, more, earlier.is_some())
+        }
+        Some(n) => {
+            let (mut entries, more) = take(list.range((lower, upper)).rev(), n)?;
+            entries.reverse();
+            let later = match &req.before {
+                Some(b) => list.range((Bound::Included(b.clone()), Bound::Unbounded)).next().transpose()?,
+                None => None,
+            };
+            (entries, later.is_some(), more)
+        }
+    };
+    let mut total = 0;
+    if req.count {
+        for entry in list.range((Bound::Unbounded, Bound::Unbounded)) {
+            entry?;
+            total += 1;
+        }
+    }
+    Ok(Page { entries, has_next, has_previous, total })
+}
 
-/// The first `n` matching entries of `iter`, and whether there are more.
-fn take<I, F>(iter: I, n: usize, entry: &F) -> Result<(Vec<Entry>, bool), StoreError>
-where
-    I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-    F: Fn(sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError>,
-{
+/// The first `n` entries of `iter`, and whether there are more.
+fn take(
+    iter: impl Iterator<Item = Result<Entry, StoreError>>,
+    n: usize,
+) -> Result<(Vec<Entry>, bool), StoreError> {
     let mut entries = Vec::with_capacity(n + 1);
-    for kv in iter {
+    for entry in iter {
         if entries.len() > n {
             break;
         }
-        if let Some(e) = entry(kv)? {
-            entries.push(e);
-        }
+        entries.push(entry?);
     }
     let more = entries.len() > n;
     entries.truncate(n);
     Ok((entries, more))
+}
+
+/// An index range, keyed by order suffix.
+struct IndexRange<'a> {
+    store: &'a Store,
+    spec: &'a ListSpec<'a>,
+}
+
+impl IndexRange<'_> {
+    /// The entry of an index key/value pair, if it passes the filters.
+    fn entry(&self, kv: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError> {
+        let (key, value) = kv?;
+        let order = key.get(self.spec.prefix.len()..).ok_or_else(|| bad_key("index key"))?;
+        let person_index = self.store.index_tree(IndexTree::Person);
+        for p in self.spec.also {
+            if !person_index.contains_key([p.as_slice(), order].concat())? {
+                return Ok(None);
+            }
+        }
+        let kind = value.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("index kind"))?;
+        let id = id_of_order(order).ok_or_else(|| bad_key("index id"))?;
+        let filter = self.spec.filter;
+        if !filter.keeps_kind(kind) {
+            return Ok(None);
+        }
+        if filter.needs_item() {
+            match self.store.entity_of(kind, id)? {
+                Some(Entity::Item(item)) if filter.keeps(&item) => {}
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some((order.to_vec(), kind, id)))
+    }
+}
+
+impl Ordered for IndexRange<'_> {
+    fn range(&self, (lower, upper): Range) -> Entries<'_> {
+        let prefix = self.spec.prefix;
+        let with_prefix = |suffix: Vec<u8>| [prefix, &suffix].concat();
+        let lower = match lower {
+            Bound::Unbounded => Bound::Included(prefix.to_vec()),
+            b => b.map(with_prefix),
+        };
+        let upper = match upper {
+            Bound::Unbounded => upper_bound(prefix),
+            b => b.map(with_prefix),
+        };
+        let index = self.store.index_tree(self.spec.tree);
+        Box::new(index.range::<Vec<u8>, _>((lower, upper)).filter_map(|kv| self.entry(kv).transpose()))
+    }
+}
+
+/// A range sorted in memory by another key.
+struct Sorted(BTreeMap<Vec<u8>, (Kind, Uuid)>);
+
+impl Ordered for Sorted {
+    fn range(&self, range: Range) -> Entries<'_> {
+        Box::new(self.0.range(range).map(|(key, (kind, id))| Ok((key.clone(), *kind, *id))))
+    }
 }
 
 /// The exclusive upper bound of all keys starting with `prefix`.
