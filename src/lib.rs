@@ -7,6 +7,8 @@
 //! - [`seed`]: reads and validates the `seed/` folder (TOML) into domain values.
 //! - [`store`]: the sled store: one tree per kind, index trees for kind, year and person,
 //!   atomic seed application.
+//! - [`search`]: the full-text index (tantivy, in RAM), rebuilt from the store and refreshed
+//!   after each change; the store stays the only source of truth.
 //! - [`graphql`]: the async-graphql schema: types, connections, filters, errors with codes.
 //! - [`http`]: the axum router: GraphQL over POST and GET, the self-hosted GraphiQL, health.
 //! - [`cli`] and [`app`]: flags, wiring, start-up.
@@ -16,5 +18,6 @@ pub mod cli;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod search;
 pub mod seed;
 pub mod store;
