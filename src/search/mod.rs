@@ -39,8 +39,8 @@ pub use snippet::Snippet;
 /// The writer's memory budget: tantivy's minimum for one thread, far above what the series needs.
 const WRITER_BYTES: usize = 15_000_000;
 
-/// Words of a query beyond this many are ignored: a pasted page should not build a query of
-/// thousands of clauses.
+/// Distinct words of a query beyond the first this many are ignored: a pasted page should not
+/// build a query of thousands of clauses.
 const MAX_WORDS: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
@@ -203,10 +203,12 @@ impl SearchIndex {
         // their terms pair up word by word.
         let en = schema::analyze(index, schema::ENGLISH, text);
         let de = schema::analyze(index, schema::GERMAN, text);
-        let mut words: Vec<(String, String)> = en.into_iter().zip(de).collect();
-        words.sort();
-        words.dedup();
-        words.truncate(MAX_WORDS);
+        let mut words: Vec<(String, String)> = Vec::new();
+        for pair in en.into_iter().zip(de) {
+            if words.len() < MAX_WORDS && !words.contains(&pair) {
+                words.push(pair);
+            }
+        }
         if words.is_empty() {
             return Err(SearchError::EmptyQuery);
         }

@@ -55,6 +55,23 @@ fn koetse() -> anyhow::Result<BTreeSet<Uuid>> {
 }
 
 #[test]
+fn the_index_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<SearchIndex>();
+}
+
+#[test]
+fn a_long_text_keeps_its_first_words() -> anyhow::Result<()> {
+    let (_dir, _store, index) = seeded()?;
+    let filler = (0..100).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let first = index.search(&query(&format!("Länder {filler}")))?;
+    assert_eq!(first.total, 1);
+    let last = index.search(&query(&format!("{filler} Länder")))?;
+    assert_eq!(last.total, 0);
+    Ok(())
+}
+
+#[test]
 fn build_indexes_every_content_item_and_update() -> anyhow::Result<()> {
     let (_dir, store, index) = seeded()?;
     let mut expected = 0;
