@@ -7,8 +7,10 @@
 //! - [`seed`]: reads and validates the `seed/` folder (TOML) into domain values.
 //! - [`store`]: the sled store: one tree per kind, index trees for kind, year and person,
 //!   atomic seed application.
-//! - [`catalog`]: the store and what stays in step with it (the live change feed); every
-//!   change goes through it.
+//! - [`search`]: the full-text index (tantivy, in RAM), rebuilt from the store and refreshed
+//!   after each change; the store stays the only source of truth.
+//! - [`catalog`]: the store and what stays in step with it (the search index, the live change
+//!   feed); every change goes through it.
 //! - [`graphql`]: the async-graphql schema: types, connections, filters, errors with codes.
 //! - [`http`]: the axum router: GraphQL over POST and GET, the self-hosted GraphiQL, health.
 //! - [`cli`] and [`app`]: flags, wiring, start-up.
@@ -19,5 +21,6 @@ pub mod cli;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod search;
 pub mod seed;
 pub mod store;

@@ -290,6 +290,17 @@ impl Store {
         }
     }
 
+    /// Every stored entity's id and kind, in id order. Reads the `ids` tree lazily, so a caller
+    /// that rebuilds a derived view (the search index) need not load every entity at once.
+    pub fn ids(&self) -> impl Iterator<Item = Result<(Uuid, Kind), StoreError>> {
+        self.ids.iter().map(|entry| {
+            let (id, tag) = entry?;
+            let id = Uuid::from_slice(&id).map_err(|e| StoreError::BadKey(e.to_string()))?;
+            let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
+            Ok((id, kind))
+        })
+    }
+
     /// Any entity by id, for `node(id:)`.
     pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
         let Some(tag) = self.ids.get(id.as_bytes())? else { return Ok(None) };
