@@ -1,11 +1,13 @@
 //! Start-up: load the seed, bring the store in line with it, serve until told to stop.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::cli::ServeArgs;
+use crate::cli::{CacheArgs, ServeArgs};
 use crate::store::{SeedReport, Store};
 use crate::{http, seed};
 
@@ -44,6 +46,7 @@ fn log_report(r: &SeedReport) {
 
 /// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = http_config(&args.cache)?;
     let store = prepare_store(&args.data_dir, &args.seed_dir)?;
     let listener =
         TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -53,10 +56,34 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!("ready: http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, http::router(store.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, http::router(store.clone(), config))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     store.flush()?;
     tracing::info!("stopped; store flushed");
     Ok(())
+}
+
+/// The HTTP configuration the flags ask for; reads and checks the persisted-query list.
+pub fn http_config(args: &CacheArgs) -> anyhow::Result<http::HttpConfig> {
+    let registry = match &args.persisted_queries {
+        Some(path) => {
+            let registry = http::persisted::Registry::load(path)?;
+            tracing::info!(operations = registry.len(), "persisted queries loaded from {}", path.display());
+            registry
+        }
+        None if args.only_persisted => {
+            anyhow::bail!("--only-persisted needs the list of operations: give --persisted-queries FILE")
+        }
+        None => http::persisted::Registry::default(),
+    };
+    Ok(http::HttpConfig {
+        cache_max_age: Duration::from_secs(args.cache_max_age),
+        cache_stale_while_revalidate: Duration::from_secs(args.cache_stale_while_revalidate),
+        persisted_queries: Arc::new(registry),
+        only_persisted: args.only_persisted,
+        apq_cache_size: args.apq_cache_size,
+    })
 }
 
 async fn shutdown_signal() {

@@ -1,11 +1,13 @@
 //! Integration tests: the real server over real HTTP, a real sled store in a temp dir.
 //! One test binary, so the suite links once.
 
+mod caching;
 mod facts;
 mod helpers;
 mod http;
 mod lists;
 mod node;
 mod pagination;
+mod persisted;
 mod playground;
 mod seed;

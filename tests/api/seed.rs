@@ -10,7 +10,7 @@ use crate::helpers::{binary, seed_dir, spawn_app_on};
 use scs_series::store::Store;
 
 /// A copy of the repository's seed to edit.
-fn seed_copy() -> TempDir {
+pub fn seed_copy() -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(seed_dir()).expect("seed dir") {
         let path = entry.expect("entry").path();
@@ -19,7 +19,7 @@ fn seed_copy() -> TempDir {
     dir
 }
 
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+pub fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(text.contains(from), "{file} contains {from:?}");
