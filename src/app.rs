@@ -1,15 +1,19 @@
 //! Start-up: load the seed, bring the store in line with it, serve until told to stop.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::catalog::Catalog;
-use crate::cli::ServeArgs;
+use crate::cli::{CacheArgs, ServeArgs};
 use crate::http;
 
 /// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store. SIGHUP
 /// re-reads the seed folder and applies it while serving.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = http_config(&args.cache)?;
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
     reload_on_sighup(catalog.clone());
     let listener =
@@ -20,10 +24,34 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!("ready: http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, http::router(catalog.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, http::router(catalog.clone(), config))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     catalog.store().flush()?;
     tracing::info!("stopped; store flushed");
     Ok(())
+}
+
+/// The HTTP configuration the flags ask for; reads and checks the persisted-query list.
+pub fn http_config(args: &CacheArgs) -> anyhow::Result<http::HttpConfig> {
+    let registry = match &args.persisted_queries {
+        Some(path) => {
+            let registry = http::persisted::Registry::load(path)?;
+            tracing::info!(operations = registry.len(), "persisted queries loaded from {}", path.display());
+            registry
+        }
+        None if args.only_persisted => {
+            anyhow::bail!("--only-persisted needs the list of operations: give --persisted-queries FILE")
+        }
+        None => http::persisted::Registry::default(),
+    };
+    Ok(http::HttpConfig {
+        cache_max_age: Duration::from_secs(args.cache_max_age),
+        cache_stale_while_revalidate: Duration::from_secs(args.cache_stale_while_revalidate),
+        persisted_queries: Arc::new(registry),
+        only_persisted: args.only_persisted,
+        apq_cache_size: args.apq_cache_size,
+    })
 }
 
 async fn shutdown_signal() {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::http;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scs-series",
@@ -45,4 +47,27 @@ pub struct ServeArgs {
     /// Folder of the seed files.
     #[arg(long, env = "SCS_SEED_DIR", default_value = "./seed")]
     pub seed_dir: PathBuf,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// HTTP caching and persisted queries.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// Seconds caches may serve a query's answer without asking again (`Cache-Control: max-age`).
+    #[arg(long, env = "SCS_CACHE_MAX_AGE", value_name = "SECONDS", default_value_t = http::config::DEFAULT_CACHE_MAX_AGE_SECS)]
+    pub cache_max_age: u64,
+    /// Seconds after that caches may still serve it while they revalidate in the background.
+    #[arg(long, env = "SCS_CACHE_STALE_WHILE_REVALIDATE", value_name = "SECONDS", default_value_t = http::config::DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS)]
+    pub cache_stale_while_revalidate: u64,
+    /// Trusted operations, found by hash: an Apollo persisted-query manifest, or a JSON object of
+    /// SHA-256 → query text. Checked at start-up.
+    #[arg(long, env = "SCS_PERSISTED_QUERIES", value_name = "FILE")]
+    pub persisted_queries: Option<PathBuf>,
+    /// Run only the operations of `--persisted-queries`; refuse every other query.
+    #[arg(long, env = "SCS_ONLY_PERSISTED", value_parser = clap::builder::FalseyValueParser::new())]
+    pub only_persisted: bool,
+    /// How many automatic persisted queries to remember (least recently used go first; 0: none).
+    #[arg(long, env = "SCS_APQ_CACHE_SIZE", value_name = "ENTRIES", default_value_t = http::config::DEFAULT_APQ_CACHE_SIZE)]
+    pub apq_cache_size: usize,
 }

@@ -1,4 +1,5 @@
-//! GraphQL over HTTP: `POST /graphql` (JSON) and `GET /graphql?query=…` (queries only).
+//! GraphQL over HTTP: `POST /graphql` (JSON) and `GET /graphql?query=…` (queries only), both
+//! with persisted queries (see [`super::persisted`]) and caching headers (see [`super::caching`]).
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Bytes;
@@ -6,9 +7,10 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
+use serde_json::Value;
 
+use super::caching::{self, CacheKey};
 use super::{error, playground, AppState};
 
 /// The parameters of a GET request, as the GraphQL-over-HTTP spec names them.
@@ -23,41 +25,71 @@ pub struct GetParams {
     extensions: Option<String>,
 }
 
-impl GetParams {
-    fn into_request(self) -> Result<Option<async_graphql::Request>, String> {
-        if self.extensions.is_some() && self.query.is_none() {
-            return Err("persisted queries are not supported yet: send the `query` text".into());
-        }
-        let Some(query) = self.query else { return Ok(None) };
-        let mut request = async_graphql::Request::new(query);
-        if let Some(vars) = self.variables.filter(|v| !v.is_empty()) {
-            let json: serde_json::Value =
-                serde_json::from_str(&vars).map_err(|e| format!("`variables` is not JSON: {e}"))?;
-            if !json.is_object() {
-                return Err("`variables` must be a JSON object".into());
-            }
-            request = request.variables(async_graphql::Variables::from_json(json));
-        }
-        if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
-            request = request.operation_name(name);
-        }
-        Ok(Some(request))
+/// The JSON body of a POST request.
+#[derive(Debug, Deserialize)]
+struct PostBody {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+}
+
+/// A request as sent, before a persisted query is resolved to its text.
+struct Sent {
+    query: Option<String>,
+    operation_name: Option<String>,
+    /// Always a JSON object.
+    variables: Value,
+    extensions: Option<Value>,
+}
+
+impl Sent {
+    fn new(
+        query: Option<String>,
+        operation_name: Option<String>,
+        variables: Option<Value>,
+        extensions: Option<Value>,
+    ) -> Result<Sent, String> {
+        let variables = match variables {
+            None | Some(Value::Null) => Value::Object(Default::default()),
+            Some(object @ Value::Object(_)) => object,
+            Some(_) => return Err("`variables` must be a JSON object".into()),
+        };
+        Ok(Sent { query, operation_name: operation_name.filter(|n| !n.is_empty()), variables, extensions })
     }
 }
 
-/// `GET /graphql`: a query in the URL, or the playground for a browser.
+impl GetParams {
+    fn into_sent(self) -> Result<Sent, String> {
+        let json = |name: &str, text: Option<String>| -> Result<Option<Value>, String> {
+            match text.filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(text) => {
+                    serde_json::from_str(&text).map(Some).map_err(|e| format!("`{name}` is not JSON: {e}"))
+                }
+            }
+        };
+        let variables = json("variables", self.variables)?;
+        let extensions = json("extensions", self.extensions)?;
+        Sent::new(self.query, self.operation_name, variables, extensions)
+    }
+}
+
+/// `GET /graphql`: a query (or a persisted query's hash) in the URL, or the playground for a
+/// browser.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
-    let request = match params.map_err(|e| e.body_text()).and_then(|Query(p)| p.into_request()) {
+    let sent = match params.map_err(|e| e.body_text()).and_then(|Query(p)| p.into_sent()) {
         Ok(r) => r,
         Err(e) => {
             return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed GET request: {e}"))
         }
     };
-    let Some(request) = request else {
+    if sent.query.is_none() && sent.extensions.is_none() {
         if accepts_html(&headers) {
             return playground::page("/graphql").into_response();
         }
@@ -66,19 +98,8 @@ pub async fn get(
             "BAD_REQUEST",
             "GET /graphql needs a `query` parameter (open it in a browser for the playground)",
         );
-    };
-    if let Some(op) = operation_type(&request) {
-        if op != OperationType::Query {
-            let mut response = error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "only queries may be sent over GET; send mutations and subscriptions with POST",
-            );
-            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
     }
-    Json(state.schema.execute(request).await).into_response()
+    run(&state, &headers, true, sent).await
 }
 
 /// `POST /graphql`: a JSON request body.
@@ -105,13 +126,57 @@ pub async fn post(
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "batched requests are not supported");
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed JSON request: {e}"))
+    let sent = serde_json::from_slice::<PostBody>(&body)
+        .map_err(|e| format!("malformed JSON request: {e}"))
+        .and_then(|b| Sent::new(b.query, b.operation_name, b.variables, b.extensions));
+    let sent = match sent {
+        Ok(sent) if sent.query.is_none() && sent.extensions.is_none() => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "malformed JSON request: missing field `query`",
+            )
         }
+        Ok(sent) => sent,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e),
     };
-    Json(state.schema.execute(request).await).into_response()
+    run(&state, &headers, false, sent).await
+}
+
+/// Resolves a persisted query, refuses what may not run, and runs the rest with caching.
+async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) -> Response {
+    let query = match state.persisted.resolve(sent.query, sent.extensions.as_ref()) {
+        Ok(Some(query)) => query,
+        Ok(None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "the request needs `query`, or a persisted query's hash in `extensions`",
+            )
+        }
+        Err(refusal) => return refusal.into_response(),
+    };
+    let operation = operation_type(&query, sent.operation_name.as_deref());
+    if over_get && operation.is_some_and(|op| op != OperationType::Query) {
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "only queries may be sent over GET; send mutations and subscriptions with POST",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let mut request = async_graphql::Request::new(query.as_str())
+        .variables(async_graphql::Variables::from_json(sent.variables.clone()));
+    if let Some(name) = &sent.operation_name {
+        request = request.operation_name(name.as_str());
+    }
+    let key = (operation == Some(OperationType::Query)).then(|| CacheKey {
+        query: &query,
+        operation_name: sent.operation_name.as_deref(),
+        variables: &sent.variables,
+    });
+    caching::execute(state, headers, request, key).await
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {
@@ -127,11 +192,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v == "application/json")
 }
 
-/// The type of the operation a request would run; `None` when the document does not parse
-/// or names no operation it has (execution then reports that as a GraphQL error).
-fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    match (&doc.operations, request.operation_name.as_deref()) {
+/// The type of the operation `query` would run; `None` when the document does not parse or names
+/// no operation it has (execution then reports that as a GraphQL error).
+fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    match (&doc.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {

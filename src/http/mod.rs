@@ -1,7 +1,12 @@
 //! The HTTP transport: GraphQL over POST and GET, the self-hosted GraphiQL page, health.
 
+mod caching;
+pub mod config;
 mod graphql;
+pub mod persisted;
 pub mod playground;
+
+use std::sync::Arc;
 
 use async_graphql_axum::GraphQLSubscription;
 use axum::extract::{DefaultBodyLimit, State};
@@ -10,11 +15,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
 use crate::graphql::ApiSchema;
 use crate::store::Store;
+pub use config::HttpConfig;
 
 /// Largest request body accepted (413 above it).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -24,12 +31,20 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub schema: ApiSchema,
     pub store: Store,
+    pub(crate) persisted: Arc<persisted::Persisted>,
+    pub(crate) cache: Arc<caching::CachePolicy>,
 }
 
-/// The whole application's routes, serving `catalog`.
-pub fn router(catalog: Catalog) -> Router {
+/// The whole application's routes, serving `catalog` as `config` says.
+pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
     let schema = crate::graphql::schema(catalog.clone());
-    let state = AppState { schema: schema.clone(), store: catalog.store().clone() };
+    let cache = Arc::new(caching::CachePolicy::new(&config, &schema.sdl()));
+    let persisted = Arc::new(persisted::Persisted::new(
+        config.persisted_queries,
+        config.only_persisted,
+        config.apq_cache_size,
+    ));
+    let state = AppState { schema: schema.clone(), store: catalog.store().clone(), persisted, cache };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -45,6 +60,9 @@ pub fn router(catalog: Catalog) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(caching::no_store_on_errors))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(caching::etag_per_encoding))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -7,7 +7,6 @@ use anyhow::{ensure, Context as _};
 use tempfile::TempDir;
 
 use super::*;
-use crate::app::prepare_store;
 use crate::domain::{entity_id, Slug};
 use crate::seed;
 
@@ -18,7 +17,8 @@ fn seed_dir() -> PathBuf {
 /// A store holding the repository's seed, and its index.
 fn seeded() -> anyhow::Result<(TempDir, Store, SearchIndex)> {
     let dir = tempfile::tempdir()?;
-    let store = prepare_store(&dir.path().join("db"), &seed_dir())?;
+    let store = Store::open(&dir.path().join("db"))?;
+    store.apply_seed(&seed::load(&seed_dir()).map_err(|e| anyhow::anyhow!("{e}"))?)?;
     let index = SearchIndex::build(&store)?;
     Ok((dir, store, index))
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use scs_series::catalog::Catalog;
+use scs_series::http::HttpConfig;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -60,8 +61,19 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_on(data_dir, &seed_dir()).await
 }
 
+/// A server over the repository's seed, in a fresh store, configured by `config`.
+pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_on_with(data_dir, &seed_dir(), config).await
+}
+
 /// A server over `seed`, with its store in `data_dir`.
 pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
+    spawn_app_on_with(data_dir, seed, HttpConfig::default()).await
+}
+
+/// A server over `seed`, with its store in `data_dir`, configured by `config`.
+pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfig) -> TestApp {
     // sled releases its lock a moment after a previous handle on the same store is dropped.
     let store_dir = data_dir.path().join("store");
     let mut catalog = Catalog::open(&store_dir, seed);
@@ -76,7 +88,7 @@ pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let router = scs_series::http::router(catalog.clone());
+    let router = scs_series::http::router(catalog.clone(), config);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
             .with_graceful_shutdown(async {

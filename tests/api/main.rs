@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real HTTP, a real sled store in a temp dir.
 //! One test binary, so the suite links once.
 
+mod caching;
 mod facts;
 mod helpers;
 mod http;
@@ -8,6 +9,7 @@ mod lists;
 mod live;
 mod node;
 mod pagination;
+mod persisted;
 mod playground;
 mod seed;
 mod sync;

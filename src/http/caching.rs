@@ -1,0 +1,388 @@
+//! HTTP caching of query answers: a strong ETag computed before running the query, 304 when the
+//! client already has the answer, `Cache-Control` by outcome; and ETags that differ per content
+//! encoding, since compression changes the bytes.
+//!
+//! The ETag of a query's answer hashes what determines it: a server fingerprint (crate version,
+//! schema, the configuration that changes answers), the store's revision and seed digest, and the
+//! request (query text, operation name, variables as canonical JSON).
+
+use std::fmt::Write as _;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{AppState, HttpConfig};
+
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+/// What a cacheable answer varies by (the compression layer adds it too, only when it compresses).
+const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
+
+/// The `Cache-Control` of cacheable answers and what every ETag starts from.
+pub struct CachePolicy {
+    cache_control: HeaderValue,
+    fingerprint: [u8; 32],
+}
+
+/// The ETag of an answer and the store revision it was computed at.
+struct Tag {
+    etag: String,
+    revision: u64,
+}
+
+impl CachePolicy {
+    /// The policy for `config`, serving the schema whose SDL is `sdl`.
+    pub fn new(config: &HttpConfig, sdl: &str) -> CachePolicy {
+        let cache_control = format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            config.cache_max_age.as_secs(),
+            config.cache_stale_while_revalidate.as_secs()
+        );
+        let mut hasher = Sha256::new();
+        field(&mut hasher, env!("CARGO_PKG_NAME").as_bytes());
+        field(&mut hasher, env!("CARGO_PKG_VERSION").as_bytes());
+        field(&mut hasher, sdl.as_bytes());
+        // Only-persisted refuses what it does not list: the same request gets another answer.
+        field(&mut hasher, if config.only_persisted { b"only-persisted" } else { b"open" });
+        CachePolicy {
+            cache_control: HeaderValue::from_str(&cache_control).unwrap_or(NO_CACHE),
+            fingerprint: hasher.finalize().into(),
+        }
+    }
+
+    /// The strong ETag (`"<32 hex digits>"`) of the answer to a request at `revision`.
+    fn etag(&self, revision: u64, seed_digest: Option<&str>, request: &CacheKey<'_>) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.fingerprint);
+        hasher.update(revision.to_be_bytes());
+        field(&mut hasher, seed_digest.unwrap_or_default().as_bytes());
+        field(&mut hasher, request.query.as_bytes());
+        match request.operation_name {
+            Some(name) => field(&mut hasher, format!("operation {name}").as_bytes()),
+            None => field(&mut hasher, b"no operation name"),
+        }
+        field(&mut hasher, canonical_json(request.variables).as_bytes());
+        let digest = hasher.finalize();
+        let mut etag = String::with_capacity(34);
+        etag.push('"');
+        for byte in &digest[..16] {
+            let _ = write!(etag, "{byte:02x}");
+        }
+        etag.push('"');
+        etag
+    }
+
+    /// The tag of the current revision, `None` when the store cannot say what it is.
+    fn tag(&self, state: &AppState, request: &CacheKey<'_>) -> Option<Tag> {
+        let revision = state.store.revision().ok()?;
+        let digest = state.store.seed_digest().ok()?;
+        Some(Tag { etag: self.etag(revision, digest.as_deref(), request), revision })
+    }
+}
+
+/// A length-prefixed field, so that no two different inputs hash the same bytes.
+fn field(hasher: &mut Sha256, bytes: &[u8]) {
+    hasher.update((bytes.len() as u64).to_be_bytes());
+    hasher.update(bytes);
+}
+
+/// What identifies a request's answer besides the server and the store.
+pub struct CacheKey<'a> {
+    /// The query text that runs (for a persisted query: the text its hash resolved to).
+    pub query: &'a str,
+    pub operation_name: Option<&'a str>,
+    /// A JSON object (`{}` when the request has none).
+    pub variables: &'a Value,
+}
+
+/// Runs `request` and answers with the caching headers its outcome allows. `key` is `Some` for
+/// a query, whose answer may be cached; then a matching `If-None-Match` answers 304 without
+/// running anything.
+pub async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    key: Option<CacheKey<'_>>,
+) -> Response {
+    let tag = key.and_then(|key| state.cache.tag(state, &key));
+    if let Some(tag) = &tag {
+        if if_none_match(headers, &tag.etag) {
+            return not_modified(&state.cache, &tag.etag);
+        }
+    }
+    let answer = state.schema.execute(request).await;
+    let revision_after = state.store.revision().ok();
+    let mut response = Json(&answer).into_response();
+    let headers = response.headers_mut();
+    match tag {
+        Some(tag) if answer.is_ok() && revision_after == Some(tag.revision) => {
+            if let Ok(etag) = HeaderValue::from_str(&tag.etag) {
+                headers.insert(header::ETAG, etag);
+            }
+            headers.insert(header::CACHE_CONTROL, state.cache.cache_control.clone());
+            headers.insert(header::VARY, VARY);
+        }
+        // The store changed while the query ran: the answer may mix revisions, so no ETag.
+        Some(_) if answer.is_ok() => {
+            headers.insert(header::CACHE_CONTROL, NO_CACHE);
+        }
+        // Errors (even beside partial data), operations other than queries, an unreadable store.
+        _ => {
+            headers.insert(header::CACHE_CONTROL, NO_STORE);
+        }
+    }
+    response
+}
+
+fn not_modified(policy: &CachePolicy, etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(header::CACHE_CONTROL, policy.cache_control.clone());
+    headers.insert(header::VARY, VARY);
+    response
+}
+
+/// Whether `If-None-Match` lists `etag` or is `*` (weak comparison, RFC 9110 13.1.2).
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// `value` as JSON with every object's keys sorted, whatever map serde_json was built with.
+pub fn canonical_json(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, value)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(value, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+/// Middleware inside compression: every error response that says nothing about caching is
+/// `no-store` (400, 404, 405, 413, 415, …).
+pub async fn no_store_on_errors(mut response: Response) -> Response {
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CACHE_CONTROL)
+    {
+        response.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+    }
+    response
+}
+
+/// Middleware outside compression: a compressed representation's strong ETag gets the encoding
+/// appended (`"<hex>"` → `"<hex>-br"`, as Apache does), since its bytes differ; and an
+/// `If-None-Match` with the suffixed form of the encoding this request would get matches the
+/// plain ETag inside (the 304 then carries the suffixed form the client has).
+pub async fn etag_per_encoding(mut request: Request, next: Next) -> Response {
+    let encoding = preferred_encoding(request.headers());
+    let mut unsuffixed = false;
+    if let Some(encoding) = encoding {
+        if let Some(plain) = strip_suffix(request.headers(), encoding) {
+            request.headers_mut().insert(header::IF_NONE_MATCH, plain);
+            unsuffixed = true;
+        }
+    }
+    let mut response = next.run(request).await;
+    let applied = match response.headers().get(header::CONTENT_ENCODING) {
+        Some(applied) => applied.to_str().ok().map(str::to_owned),
+        None if response.status() == StatusCode::NOT_MODIFIED && unsuffixed => encoding.map(str::to_owned),
+        None => None,
+    };
+    if let Some(applied) = applied.filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        let suffixed = response
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|etag| etag.len() >= 2 && etag.starts_with('"') && etag.ends_with('"'))
+            .and_then(|etag| HeaderValue::from_str(&format!("{}-{applied}\"", &etag[..etag.len() - 1])).ok());
+        if let Some(suffixed) = suffixed {
+            response.headers_mut().insert(header::ETAG, suffixed);
+        }
+    }
+    response
+}
+
+/// `If-None-Match` with `-<encoding>` taken off its tags; `None` when no tag had it.
+fn strip_suffix(headers: &HeaderMap, encoding: &str) -> Option<HeaderValue> {
+    let suffix = format!("-{encoding}\"");
+    let mut changed = false;
+    let tags: Vec<String> = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(|tag| match tag.strip_suffix(&suffix) {
+            Some(plain) if plain.len() > 1 => {
+                changed = true;
+                format!("{plain}\"")
+            }
+            _ => tag.to_string(),
+        })
+        .collect();
+    if !changed {
+        return None;
+    }
+    HeaderValue::from_str(&tags.join(", ")).ok()
+}
+
+/// The encoding tower-http's compression picks for a request (the highest q-value, then br
+/// before gzip), `None` for identity. Responses too small to compress stay identity anyway.
+fn preferred_encoding(headers: &HeaderMap) -> Option<&'static str> {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| {
+            let mut parts = entry.splitn(2, ';');
+            let name = parts.next().unwrap_or_default().trim();
+            let rank = if name.eq_ignore_ascii_case("br") {
+                2
+            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                1
+            } else if name.eq_ignore_ascii_case("identity") {
+                0
+            } else {
+                return None;
+            };
+            let q = match parts.next().map(str::trim) {
+                None => 1000,
+                Some(q) => {
+                    let value = q.strip_prefix("q=").or_else(|| q.strip_prefix("Q="))?;
+                    (value.parse::<f32>().ok()?.clamp(0.0, 1.0) * 1000.0).round() as u32
+                }
+            };
+            (q > 0).then_some((q, rank))
+        })
+        .max()
+        .and_then(|(_, rank)| match rank {
+            2 => Some("br"),
+            1 => Some("gzip"),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let a = json!({ "b": 1, "a": { "d": [1, { "y": 2, "x": "é\"" }], "c": null } });
+        assert_eq!(canonical_json(&a), r#"{"a":{"c":null,"d":[1,{"x":"é\"","y":2}]},"b":1}"#);
+    }
+
+    #[test]
+    fn etags_depend_on_every_part_of_the_request_and_the_store() {
+        let policy = CachePolicy::new(&HttpConfig::default(), "type Query { x: Int }");
+        let vars = json!({ "y": 2019 });
+        fn key<'a>(query: &'a str, operation_name: Option<&'a str>, variables: &'a Value) -> CacheKey<'a> {
+            CacheKey { query, operation_name, variables }
+        }
+        let base = policy.etag(1, Some("d"), &key("{ x }", None, &vars));
+        assert_eq!(base.len(), 34);
+        assert!(base.starts_with('"') && base.ends_with('"'));
+        let same = json!({ "y": 2019 });
+        assert_eq!(base, policy.etag(1, Some("d"), &key("{ x }", None, &same)));
+        let other_vars = json!({ "y": 2020 });
+        for other in [
+            policy.etag(2, Some("d"), &key("{ x }", None, &vars)),
+            policy.etag(1, Some("e"), &key("{ x }", None, &vars)),
+            policy.etag(1, Some("d"), &key("{ x  }", None, &vars)),
+            policy.etag(1, Some("d"), &key("{ x }", Some("A"), &vars)),
+            policy.etag(1, Some("d"), &key("{ x }", None, &other_vars)),
+            CachePolicy::new(&HttpConfig::default(), "type Query { z: Int }").etag(
+                1,
+                Some("d"),
+                &key("{ x }", None, &vars),
+            ),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+
+    #[test]
+    fn if_none_match_takes_lists_weak_tags_and_star() {
+        let etag = "\"abc\"";
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"abc\"")]), etag));
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"x\", W/\"abc\"")]), etag));
+        assert!(if_none_match(
+            &headers(&[(header::IF_NONE_MATCH, "\"x\""), (header::IF_NONE_MATCH, "\"abc\"")]),
+            etag
+        ));
+        assert!(if_none_match(&headers(&[(header::IF_NONE_MATCH, " * ")]), etag));
+        assert!(!if_none_match(&headers(&[(header::IF_NONE_MATCH, "\"abd\"")]), etag));
+        assert!(!if_none_match(&headers(&[]), etag));
+    }
+
+    #[test]
+    fn the_preferred_encoding_follows_q_values_then_br() {
+        let pick = |value: &'static str| preferred_encoding(&headers(&[(header::ACCEPT_ENCODING, value)]));
+        assert_eq!(pick("gzip, deflate, br"), Some("br"));
+        assert_eq!(pick("gzip;q=1, br;q=0.5"), Some("gzip"));
+        assert_eq!(pick("br;q=0, gzip"), Some("gzip"));
+        assert_eq!(pick("identity"), None);
+        assert_eq!(pick("deflate"), None);
+        assert_eq!(preferred_encoding(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn suffixes_come_off_only_for_the_encoding_given() {
+        let h = headers(&[(header::IF_NONE_MATCH, "\"a-br\", W/\"b-gzip\", \"c\"")]);
+        assert_eq!(strip_suffix(&h, "br"), Some(HeaderValue::from_static("\"a\", W/\"b-gzip\", \"c\"")));
+        assert_eq!(strip_suffix(&h, "gzip"), Some(HeaderValue::from_static("\"a-br\", W/\"b\", \"c\"")));
+        assert_eq!(strip_suffix(&headers(&[(header::IF_NONE_MATCH, "\"c\"")]), "br"), None);
+    }
+}

@@ -1,0 +1,40 @@
+//! What the HTTP layer can be told at start-up: cache lifetimes and persisted queries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::persisted::Registry;
+
+/// Default `Cache-Control: max-age` of a query's answer.
+pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
+/// Default `Cache-Control: stale-while-revalidate` of a query's answer.
+pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
+/// Default number of automatic persisted queries remembered (least recently used go first).
+pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+
+/// The router's configuration; [`HttpConfig::default`] is what `serve` uses without flags.
+#[derive(Clone)]
+pub struct HttpConfig {
+    /// How long caches may serve a query's answer without asking again.
+    pub cache_max_age: Duration,
+    /// How long after that caches may still serve it while they revalidate in the background.
+    pub cache_stale_while_revalidate: Duration,
+    /// The trusted operations, found by hash (empty unless a manifest was loaded).
+    pub persisted_queries: Arc<Registry>,
+    /// Run only the operations of `persisted_queries`, refuse everything else.
+    pub only_persisted: bool,
+    /// How many automatic persisted queries to remember; 0 remembers none.
+    pub apq_cache_size: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            cache_max_age: Duration::from_secs(DEFAULT_CACHE_MAX_AGE_SECS),
+            cache_stale_while_revalidate: Duration::from_secs(DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS),
+            persisted_queries: Arc::new(Registry::default()),
+            only_persisted: false,
+            apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+        }
+    }
+}
