@@ -1,5 +1,6 @@
 //! The catalog: the store plus what must stay in step with it. Every change goes through here,
-//! so the change feed (live updates) hears of each one once it is committed.
+//! so the search index is refreshed and the change feed (live updates) hears of each change
+//! once it is committed.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -8,6 +9,7 @@ use anyhow::Context as _;
 use tokio::sync::broadcast;
 
 use crate::domain::{Kind, Slug};
+use crate::search::SearchIndex;
 use crate::seed;
 use crate::store::{Change, SeedReport, Store};
 
@@ -18,6 +20,7 @@ const FEED_CAPACITY: usize = 1024;
 #[derive(Clone)]
 pub struct Catalog {
     store: Store,
+    search: SearchIndex,
     seed_dir: PathBuf,
     feed: broadcast::Sender<Change>,
     /// Serialises seed applications, so two reloads never interleave their diffs.
@@ -33,12 +36,18 @@ impl Catalog {
             .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
         let report = store.apply_seed(&seed)?;
         log_report(&report);
+        let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
-        Ok(Catalog { store, seed_dir: seed_dir.to_path_buf(), feed, writer: Arc::new(Mutex::new(())) })
+        let writer = Arc::new(Mutex::new(()));
+        Ok(Catalog { store, search, seed_dir: seed_dir.to_path_buf(), feed, writer })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
     }
 
     /// Re-reads the seed folder and applies it (on SIGHUP). A broken seed changes nothing and
@@ -48,6 +57,8 @@ impl Catalog {
         let _writing = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let report = self.store.apply_seed(&seed)?;
         log_report(&report);
+        let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
+        self.search.refresh(&self.store, &ids).context("cannot refresh the search index")?;
         self.publish(&report.changes);
         Ok(report)
     }

@@ -231,7 +231,7 @@ fn encode_cursor(scope_tag: u8, walk: Walk, order: &[u8]) -> String {
 
 fn walk_tag(walk: Walk) -> u8 {
     match walk {
-        Walk::Index | Walk::Reversed => 0,
+        Walk::Index => 0,
         Walk::Sorted(ListOrder::DateDesc) => 1,
         Walk::Sorted(ListOrder::DateAsc) => 2,
         Walk::Sorted(ListOrder::Title) => 3,

@@ -2,8 +2,6 @@
 
 use async_graphql::{Error, ErrorExtensions};
 
-use crate::store::StoreError;
-
 /// The argument is malformed or out of range.
 pub fn bad_input(argument: &str, message: impl Into<String>) -> Error {
     Error::new(message).extend_with(|_, e| {
@@ -20,8 +18,8 @@ pub fn not_found(argument: &str, message: impl Into<String>) -> Error {
     })
 }
 
-/// A store failure: logged in full, reported without internals.
-pub fn internal(err: StoreError) -> Error {
-    tracing::error!(error = %err, "store error while resolving a query");
+/// A store or index failure: logged in full, reported without internals.
+pub fn internal(err: impl std::fmt::Display) -> Error {
+    tracing::error!(error = %err, "internal error while resolving a query");
     Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR"))
 }

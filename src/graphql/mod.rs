@@ -9,6 +9,7 @@ mod facets;
 pub(crate) mod limits;
 mod people;
 mod query;
+mod search;
 mod sync;
 mod values;
 
@@ -21,23 +22,27 @@ pub use sync::Subscription;
 
 use crate::catalog::Catalog;
 
-/// The root query: the content lists and lookups, facets, and delta sync.
+/// The root query: the content lists and lookups, search, facets, and delta sync.
 #[derive(MergedObject)]
-pub struct Root(Query, facets::FacetsQuery, sync::SyncQuery);
+pub struct Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery);
 
 pub type ApiSchema = Schema<Root, EmptyMutation, Subscription>;
 
 fn builder() -> SchemaBuilder<Root, EmptyMutation, Subscription> {
-    Schema::build(Root(Query, facets::FacetsQuery, sync::SyncQuery), EmptyMutation, Subscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(64)
-        .extension(limits::ErrorCodes)
+    Schema::build(
+        Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery),
+        EmptyMutation,
+        Subscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(64)
+    .extension(limits::ErrorCodes)
 }
 
 /// The schema, serving `catalog`.
 pub fn schema(catalog: Catalog) -> ApiSchema {
-    builder().data(catalog.store().clone()).data(catalog).finish()
+    builder().data(catalog.store().clone()).data(catalog.search().clone()).data(catalog).finish()
 }
 
 /// The schema's SDL, as checked in at `schema.graphql`.

@@ -14,28 +14,13 @@ use tokio_stream::{Stream, StreamExt};
 
 use super::content::Node;
 use super::error::{bad_input, internal};
+use super::values::EntityKind;
 use crate::catalog::Catalog;
 use crate::domain::Kind;
 use crate::store::{Change, ChangeOp, Store, StoreIdentity};
 
 /// Largest sync page a client may ask for.
 pub const MAX_SYNC_PAGE: i32 = 100;
-
-/// Every kind of entity: what `sync` and `contentChanged` can be narrowed to.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "crate::domain::Kind")]
-pub enum EntityKind {
-    Event,
-    Interview,
-    PressItem,
-    PodcastEpisode,
-    Article,
-    FactSheet,
-    Reading,
-    Update,
-    Person,
-    Series,
-}
 
 /// What happened to an entity.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -44,6 +44,22 @@ impl From<ContentKind> for domain::Kind {
     }
 }
 
+/// Every kind of entity: what `search`, `sync` and `contentChanged` can be narrowed to.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::Kind")]
+pub enum EntityKind {
+    Event,
+    Interview,
+    PressItem,
+    PodcastEpisode,
+    Article,
+    FactSheet,
+    Reading,
+    Update,
+    Person,
+    Series,
+}
+
 /// The orders a content list can be served in. Every order breaks ties the same way each
 /// time, ending with the id, so pages never overlap.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

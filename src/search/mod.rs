@@ -1,4 +1,4 @@
-//! Full-text search over the content items and yearly updates, with tantivy.
+//! Full-text search over the content items, yearly updates and the series page, with tantivy.
 //!
 //! The index lives in RAM: it is built from the store at start-up and refreshed after every
 //! store change, so sled stays the only source of truth and a crash can never leave an index on
@@ -103,7 +103,7 @@ struct Inner {
 }
 
 impl SearchIndex {
-    /// Indexes every content item and yearly update in `store`.
+    /// Indexes every content item, yearly update and the series page in `store`.
     pub fn build(store: &Store) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema::schema();
         let index = Index::create_in_ram(schema);
@@ -115,7 +115,7 @@ impl SearchIndex {
         let mut writer = search.writer()?;
         for entry in store.ids() {
             let (id, kind) = entry?;
-            if kind.is_content() || kind == Kind::Update {
+            if kind != Kind::Person {
                 if let Some(source) = source(store, store.entity_of(kind, id)?)? {
                     writer.add_document(source.document(&search.inner.fields))?;
                 }
@@ -288,12 +288,14 @@ impl SearchIndex {
     }
 }
 
-/// What the index keeps of an entity: content items and updates; `None` for anything else.
+/// What the index keeps of an entity: content items, updates and the series page; `None` for
+/// people (their names are indexed with their items).
 fn source(store: &Store, entity: Option<Entity>) -> Result<Option<Source>, SearchError> {
     Ok(match entity {
         Some(Entity::Item(item)) => Some(Source::item(store, &item)?),
         Some(Entity::Update(update)) => Some(Source::update(&update)),
-        Some(Entity::Person(_) | Entity::Series(_)) | None => None,
+        Some(Entity::Series(series)) => Some(Source::series(&series)),
+        Some(Entity::Person(_)) | None => None,
     })
 }
 

@@ -21,7 +21,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, TantivyDocument};
 use uuid::Uuid;
 
-use crate::domain::{Details, Item, Kind, Update};
+use crate::domain::{Details, Image, Item, Kind, Series, Update};
 use crate::store::{Store, StoreError};
 
 /// Analyzer names, as registered on the index.
@@ -34,7 +34,7 @@ const MAX_TOKEN_BYTES: usize = 60;
 /// The searchable fields, by the name a [`super::Snippet`] reports, and their boosts. Earlier
 /// fields win ties when a snippet's field is chosen; titles weigh most because a word in a
 /// title says more about an item than the same word in a summary.
-pub(super) const TEXT_FIELDS: [(&str, f32); 9] = [
+pub(super) const TEXT_FIELDS: [(&str, f32); 10] = [
     ("title", 3.0),
     ("people", 2.0),
     ("dek", 1.5),
@@ -44,6 +44,8 @@ pub(super) const TEXT_FIELDS: [(&str, f32); 9] = [
     ("summary", 1.0),
     ("intro", 1.0),
     ("venue", 1.0),
+    // An image's caption, credit and creator ("© Tauno Tõhk / Flickr"): credited, so findable.
+    ("image", 0.5),
 ];
 
 /// One searchable field: its English copy (which also stores the original text, for
@@ -166,6 +168,7 @@ impl Source {
             Details::Event(d) => push("venue", d.venue.as_ref()),
             Details::PodcastEpisode(_) | Details::Article(_) | Details::FactSheet(_) => {}
         }
+        push_image(&mut texts, item.image.as_ref());
         let mut people = Vec::new();
         for p in &item.people {
             if let Some(person) = store.person_by_slug(p.person.as_str())? {
@@ -184,6 +187,18 @@ impl Source {
             texts.push(("intro", intro.clone()));
         }
         Source { id: update.id, kind: Kind::Update, year: Some(update.year), people: Vec::new(), texts }
+    }
+
+    /// The series page: its title, subtitle, intro and hero image's credits.
+    pub fn series(series: &Series) -> Source {
+        let mut texts = vec![("title", series.title.clone())];
+        for (field, value) in [("dek", &series.subtitle), ("intro", &series.intro)] {
+            if let Some(v) = value.as_ref().filter(|v| !v.trim().is_empty()) {
+                texts.push((field, v.clone()));
+            }
+        }
+        push_image(&mut texts, series.hero_image.as_ref());
+        Source { id: series.id, kind: Kind::Series, year: None, people: Vec::new(), texts }
     }
 
     pub fn document(&self, fields: &Fields) -> TantivyDocument {
@@ -206,5 +221,15 @@ impl Source {
             }
         }
         doc
+    }
+}
+
+/// An image's caption (as published and corrected), credit and creator, as one text.
+fn push_image(texts: &mut Vec<(&'static str, String)>, image: Option<&Image>) {
+    let Some(image) = image else { return };
+    let parts = [&image.caption, &image.caption_corrected, &image.credit, &image.creator];
+    let text: Vec<&str> = parts.into_iter().flatten().map(String::as_str).collect();
+    if !text.is_empty() {
+        texts.push(("image", text.join(" · ")));
     }
 }

@@ -46,9 +46,9 @@ impl ItemFilter {
 /// The order a list is served in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListOrder {
-    /// Newest first; ties by series position, then id.
+    /// Newest first (undated items last); ties by series position, then id.
     DateDesc,
-    /// Oldest first; ties by series position, then id.
+    /// Oldest first (undated items last); ties by series position, then id.
     DateAsc,
     /// By title, diacritics folded and case-insensitive; untitled items last; ties by id.
     Title,
@@ -61,7 +61,8 @@ pub enum ListOrder {
 /// order served; each ends with the id, so no two items tie.
 pub fn sort_key(order: ListOrder, item: &Item) -> Vec<u8> {
     let newest_first = (u32::MAX - item.date.map_or(0, |d| d.sort_key())).to_be_bytes();
-    let oldest_first = item.date.map_or(0, |d| d.sort_key()).to_be_bytes();
+    // Undated items come last in both date orders.
+    let oldest_first = item.date.map_or(u32::MAX, |d| d.sort_key()).to_be_bytes();
     let position = item.position().unwrap_or(u16::MAX).to_be_bytes();
     let mut key = match order {
         ListOrder::DateDesc => [&newest_first[..], &position].concat(),

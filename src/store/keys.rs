@@ -55,7 +55,6 @@ pub fn walk(scope_tag: u8, order: Option<ListOrder>) -> Walk {
         None => Walk::Index,
         Some(ListOrder::Position) if numbered => Walk::Index,
         Some(ListOrder::DateDesc) if !numbered => Walk::Index,
-        Some(ListOrder::DateAsc) if !numbered => Walk::Reversed,
         Some(other) => Walk::Sorted(other),
     }
 }

@@ -32,7 +32,7 @@ pub struct ListSpec<'a> {
     /// person filter): a point lookup per entry, never a scan.
     pub also: &'a [Vec<u8>],
     pub filter: &'a ItemFilter,
-    /// How to walk the index: in its order, reversed, or sorted by another key.
+    /// How to walk the index: in its order, or sorted by another key.
     pub walk: Walk,
 }
 
@@ -41,8 +41,6 @@ pub struct ListSpec<'a> {
 pub enum Walk {
     /// In index order.
     Index,
-    /// In reverse index order.
-    Reversed,
     /// The whole range sorted by [`sort_key`] in this order.
     Sorted(ListOrder),
 }
@@ -81,20 +79,6 @@ impl Store {
         let index = IndexRange { store: self, spec };
         match spec.walk {
             Walk::Index => page_of(&index, req),
-            Walk::Reversed => {
-                // Reversed order is the mirror image: first ↔ last, after ↔ before.
-                let mirrored = PageRequest {
-                    first: req.last,
-                    last: req.first.or(req.last.is_none().then_some(DEFAULT_PAGE_SIZE)),
-                    after: req.before.clone(),
-                    before: req.after.clone(),
-                    count: req.count,
-                };
-                let mut page = page_of(&index, &mirrored)?;
-                page.entries.reverse();
-                std::mem::swap(&mut page.has_next, &mut page.has_previous);
-                Ok(page)
-            }
             Walk::Sorted(order) => {
                 let mut sorted = BTreeMap::new();
                 for entry in index.range((Bound::Unbounded, Bound::Unbounded)) {

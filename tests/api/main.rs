@@ -3,6 +3,7 @@
 
 mod caching;
 mod facts;
+mod filters;
 mod helpers;
 mod http;
 mod lists;
@@ -11,5 +12,6 @@ mod node;
 mod pagination;
 mod persisted;
 mod playground;
+mod search;
 mod seed;
 mod sync;
