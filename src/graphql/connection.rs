@@ -6,7 +6,7 @@ use base64::Engine;
 use uuid::Uuid;
 
 use super::content::*;
-use super::error::{bad_input, internal, not_found};
+use super::error::{bad_input, internal};
 use super::values::{ContentKind, ContentOrder, Role};
 use crate::domain::{Kind, Language, PartialDate, Person, Update};
 use crate::store::{keys, Entity, ItemFilter, ListOrder, ListSpec, PageRequest, Store, Walk};
@@ -131,19 +131,9 @@ pub fn list<T: FromEntity>(
     args: ListArgs,
 ) -> Result<Paged<T>> {
     let store = ctx.data::<Store>()?;
-    let year = match args.year {
-        None => None,
-        Some(y) if (1000..=9999).contains(&y) => Some(y as u16),
-        Some(y) => return Err(bad_input("year", format!("`year` must be a four-digit year, got {y}"))),
-    };
+    let year = super::args::year(args.year)?;
+    let named = super::args::person(store, args.person.as_deref())?;
     let mut people: Vec<Uuid> = owner.into_iter().collect();
-    let named = match &args.person {
-        None => None,
-        Some(slug) => match store.id_by_slug(Kind::Person, slug).map_err(internal)? {
-            Some(id) => Some(id),
-            None => return Err(not_found("person", format!("no person with slug `{slug}`"))),
-        },
-    };
     people.extend(named);
     let filter = item_filter(&args, named.or(owner))?;
     let walk = keys::walk(scope_tag, args.order_by.map(Into::into));

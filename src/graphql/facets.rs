@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 
-use super::error::{bad_input, internal, not_found};
+use super::error::internal;
 use super::values::ContentKind;
 use crate::domain::{Kind, Person};
 use crate::store::{FacetFilter, Facets, Store};
@@ -23,18 +23,8 @@ impl FacetsQuery {
         #[graphql(desc = "Only items of this person (a slug).")] person: Option<String>,
     ) -> Result<ContentFacets> {
         let store = ctx.data::<Store>()?;
-        let year = match year {
-            None => None,
-            Some(y) if (1000..=9999).contains(&y) => Some(y as u16),
-            Some(y) => return Err(bad_input("year", format!("`year` must be a four-digit year, got {y}"))),
-        };
-        let person = match person {
-            None => None,
-            Some(slug) => match store.id_by_slug(Kind::Person, &slug).map_err(internal)? {
-                Some(id) => Some(id),
-                None => return Err(not_found("person", format!("no person with slug `{slug}`"))),
-            },
-        };
+        let year = super::args::year(year)?;
+        let person = super::args::person(store, person.as_deref())?;
         let kinds = kinds.into_iter().flatten().map(Kind::from).collect();
         let facets = store.facets(&FacetFilter { year, person, kinds }).map_err(internal)?;
         Ok(ContentFacets(facets))

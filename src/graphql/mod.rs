@@ -2,6 +2,7 @@
 //!
 //! Resolvers read the store through its query methods only; they never see sled's byte layout.
 
+mod args;
 mod connection;
 mod content;
 mod error;

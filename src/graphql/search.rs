@@ -6,7 +6,7 @@ use base64::Engine;
 
 use super::connection::{PageInfo, MAX_PAGE_SIZE};
 use super::content::Node;
-use super::error::{bad_input, internal, not_found};
+use super::error::{bad_input, internal};
 use super::values::EntityKind;
 use crate::domain::Kind;
 use crate::search::{Hit, SearchError, SearchIndex};
@@ -35,18 +35,8 @@ impl SearchQuery {
     ) -> Result<SearchConnection> {
         let store = ctx.data::<Store>()?;
         let index = ctx.data::<SearchIndex>()?;
-        let year = match year {
-            None => None,
-            Some(y) if (1000..=9999).contains(&y) => Some(y as u16),
-            Some(y) => return Err(bad_input("year", format!("`year` must be a four-digit year, got {y}"))),
-        };
-        let person = match person {
-            None => None,
-            Some(slug) => match store.id_by_slug(Kind::Person, &slug).map_err(internal)? {
-                Some(id) => Some(id),
-                None => return Err(not_found("person", format!("no person with slug `{slug}`"))),
-            },
-        };
+        let year = super::args::year(year)?;
+        let person = super::args::person(store, person.as_deref())?;
         let limit = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n @ 0..=MAX_PAGE_SIZE) => n as usize,
