@@ -3,6 +3,7 @@
 //! once it is committed.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -25,6 +26,19 @@ pub struct Catalog {
     feed: broadcast::Sender<Change>,
     /// Serialises seed applications, so two reloads never interleave their diffs.
     writer: Arc<Mutex<()>>,
+    /// Odd while a change is under way (the store written, the index not yet refreshed): a
+    /// sequence lock, so readers can tell whether what they read belongs to one revision
+    /// without ever waiting for a writer.
+    generation: Arc<AtomicU64>,
+}
+
+/// Which content a reader saw: equal snapshots before and after reading mean the answer
+/// belongs to this revision, store and search index alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    generation: u64,
+    pub revision: u64,
+    pub seed_digest: Option<String>,
 }
 
 impl Catalog {
@@ -39,7 +53,8 @@ impl Catalog {
         let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let writer = Arc::new(Mutex::new(()));
-        Ok(Catalog { store, search, seed_dir: seed_dir.to_path_buf(), feed, writer })
+        let generation = Arc::new(AtomicU64::new(0));
+        Ok(Catalog { store, search, seed_dir: seed_dir.to_path_buf(), feed, writer, generation })
     }
 
     pub fn store(&self) -> &Store {
@@ -55,12 +70,39 @@ impl Catalog {
     pub fn reload_seed(&self) -> anyhow::Result<SeedReport> {
         let seed = seed::load(&self.seed_dir)?;
         let _writing = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let report = self.store.apply_seed(&seed)?;
-        log_report(&report);
-        let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
-        self.search.refresh(&self.store, &ids).context("cannot refresh the search index")?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let report = self.store.apply_seed(&seed);
+        if let Ok(report) = &report {
+            log_report(report);
+            self.refresh_search(report);
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let report = report?;
         self.publish(&report.changes);
         Ok(report)
+    }
+
+    /// The current content's revision, or `None` while a change is under way.
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if generation % 2 == 1 {
+            return None;
+        }
+        let revision = self.store.revision().ok()?;
+        let seed_digest = self.store.seed_digest().ok()?;
+        Some(Snapshot { generation, revision, seed_digest })
+    }
+
+    /// Brings the search index in step with what `report` changed; should that fail, rebuilds
+    /// it whole, so one failure cannot leave entities stale until the next restart.
+    fn refresh_search(&self, report: &SeedReport) {
+        let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
+        if let Err(e) = self.search.refresh(&self.store, &ids) {
+            tracing::error!("search index refresh failed ({e}); rebuilding it");
+            if let Err(e) = self.search.rebuild(&self.store) {
+                tracing::error!("search index rebuild failed: {e}; search may be stale until restart");
+            }
+        }
     }
 
     /// Every change committed from now on, in sequence order.

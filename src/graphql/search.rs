@@ -27,7 +27,7 @@ impl SearchQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Plain words; no query syntax. Must not be empty.")] query: String,
-        #[graphql(desc = "Only these kinds.")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only these kinds (not `PERSON`).")] kinds: Option<Vec<EntityKind>>,
         #[graphql(desc = "Only items dated in this year.")] year: Option<i32>,
         #[graphql(desc = "Only items this person (a slug) takes part in.")] person: Option<String>,
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
@@ -49,6 +49,9 @@ impl SearchQuery {
         };
         let offset = after.as_deref().map(decode_cursor).transpose()?.map_or(0, |o| o + 1);
         let kinds: Vec<Kind> = kinds.into_iter().flatten().map(Kind::from).collect();
+        if kinds.contains(&Kind::Person) {
+            return Err(bad_input("kinds", "people are found through their items: search without `PERSON`"));
+        }
         let query = crate::search::SearchQuery { text: &query, kinds: &kinds, year, person, offset, limit };
         let results = index.search(&query).map_err(|e| match e {
             SearchError::EmptyQuery => bad_input("query", "`query` needs at least one word"),

@@ -89,12 +89,13 @@ impl SyncQuery {
                 ))
             }
         };
-        let after = match token {
-            None => None,
-            Some(t) => Some(SyncToken::decode(&t, &identity, kinds)?),
+        let position = match token {
+            Some(t) => SyncToken::decode(&t, &identity, kinds, store.log_head().map_err(internal)?)?,
+            // A first sync: deletions up to here are of things this client never had.
+            None => Position { seq: 0, known_from: store.log_head().map_err(internal)? },
         };
         let page = store
-            .changes_after(after.unwrap_or(0), &kinds.kinds(), after.is_some(), limit)
+            .changes_after(position.seq, &kinds.kinds(), position.known_from, limit)
             .map_err(internal)?;
         let mut updated = Vec::new();
         let mut deleted = Vec::new();
@@ -113,41 +114,70 @@ impl SyncQuery {
         Ok(SyncPage {
             updated,
             deleted,
-            next_token: SyncToken::encode(&identity, kinds, page.next_after),
+            next_token: SyncToken::encode(&identity, kinds, Position { seq: page.next_after, ..position }),
             has_more: page.has_more,
         })
     }
 }
+
+/// How many changes a subscription replays from its `token` before it follows the live feed;
+/// more than this, and the client should `sync` first.
+const MAX_REPLAY: usize = 1000;
 
 /// The root subscription.
 pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// Every change from now on, as it is committed (only of `kinds` when given). Each carries
-    /// the sync token that covers it. When a client falls too far behind, it gets a
-    /// `SYNC_REQUIRED` error and should `sync` from its last token.
+    /// Every change as it is committed (only of `kinds` when given), each with the sync token
+    /// that covers it. With `token` (a sync token for the same kinds), the changes since that
+    /// token come first, so an app that syncs and then subscribes misses nothing in between.
+    /// A client that falls too far behind gets a `SYNC_REQUIRED` error and should `sync`.
     async fn content_changed(
         &self,
         ctx: &Context<'_>,
         kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Replay the changes since this sync token first.")] token: Option<String>,
     ) -> Result<impl Stream<Item = Result<ContentChange>>> {
         let catalog = ctx.data::<Catalog>()?;
+        let store = catalog.store();
         let identity = catalog.store().identity().map_err(internal)?;
         let kinds = KindSet::of(kinds);
-        let stream = BroadcastStream::new(catalog.subscribe()).filter_map(move |received| match received {
-            Ok(change) if kinds.contains(change.kind) => {
-                let sync_token = SyncToken::encode(&identity, kinds, change.seq);
-                Some(Ok(ContentChange { change, sync_token }))
+        // Listen first: a change committed while the replay is read is then in one or both,
+        // never in neither; sequence numbers drop the duplicates.
+        let live = BroadcastStream::new(catalog.subscribe());
+        let (replayed, known_from) = match token {
+            None => (Vec::new(), 0),
+            Some(t) => {
+                let from = SyncToken::decode(&t, &identity, kinds, store.log_head().map_err(internal)?)?;
+                let page = store
+                    .changes_after(from.seq, &kinds.kinds(), from.known_from, MAX_REPLAY)
+                    .map_err(internal)?;
+                if page.has_more {
+                    return Err(sync_required("more changes than a subscription replays: sync first"));
+                }
+                (page.changes, from.known_from)
             }
+        };
+        let last_replayed = replayed.last().map_or(0, |c| c.seq);
+        let event = move |change: Change| {
+            let sync_token = SyncToken::encode(&identity, kinds, Position { seq: change.seq, known_from });
+            Ok(ContentChange { change, sync_token })
+        };
+        let replay = tokio_stream::iter(replayed).map(event.clone());
+        let live = live.filter_map(move |received| match received {
+            Ok(change) if kinds.contains(change.kind) && change.seq > last_replayed => Some(event(change)),
             Ok(_) => None,
-            Err(_lagged) => Some(Err(async_graphql::Error::new(
+            Err(_lagged) => Some(Err(sync_required(
                 "this subscription fell behind and missed changes: sync from your last token",
-            )
-            .extend_with(|_, e| e.set("code", "SYNC_REQUIRED")))),
+            ))),
         });
-        Ok(stream)
+        Ok(replay.chain(live))
     }
+}
+
+fn sync_required(message: &str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "SYNC_REQUIRED"))
 }
 
 /// One committed change.
@@ -176,7 +206,8 @@ impl ContentChange {
         let store = ctx.data::<Store>()?;
         Ok(store.entity_of(self.change.kind, self.change.id).map_err(internal)?.map(Node::from))
     }
-    /// A sync token covering this change (and every earlier one of these kinds).
+    /// A sync token covering this change and every earlier one of these kinds, for a client
+    /// that has followed the feed since it subscribed with a token (or right after a full sync).
     async fn sync_token(&self) -> &str {
         &self.sync_token
     }
@@ -201,20 +232,32 @@ impl KindSet {
 }
 
 /// Version of the token format, so a new layout can refuse old tokens cleanly.
-const TOKEN_VERSION: u8 = 1;
+const TOKEN_VERSION: u8 = 2;
 const MAC_LEN: usize = 12;
+/// Version, store id, kinds, sequence number, `known_from`.
+const BODY_LEN: usize = 1 + 16 + 2 + 8 + 8;
+
+/// Where a client is in the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Position {
+    /// The last change it has.
+    seq: u64,
+    /// The log's head at its first sync: deletions up to there are of things it never had.
+    known_from: u64,
+}
 
 struct SyncToken;
 
 impl SyncToken {
-    fn encode(identity: &StoreIdentity, kinds: KindSet, seq: u64) -> String {
-        let body = Self::body(identity, kinds, seq);
+    fn encode(identity: &StoreIdentity, kinds: KindSet, at: Position) -> String {
+        let body = Self::body(identity, kinds, at);
         let mac = Self::mac(identity, &body);
         URL_SAFE_NO_PAD.encode([body.as_slice(), &mac].concat())
     }
 
-    /// The sequence number a token stands for, if this store made it for these kinds.
-    fn decode(token: &str, identity: &StoreIdentity, kinds: KindSet) -> Result<u64> {
+    /// Where a token says a client is, if this store made it for these kinds and it is not
+    /// ahead of the log (a store restored from an older backup would otherwise skip changes).
+    fn decode(token: &str, identity: &StoreIdentity, kinds: KindSet, log_head: u64) -> Result<Position> {
         let invalid = |why: &str| {
             async_graphql::Error::new(format!(
                 "the sync token is not valid here ({why}): sync again without one"
@@ -225,21 +268,39 @@ impl SyncToken {
             })
         };
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid("not a token"))?;
-        let Some((body, mac)) = bytes.split_at_checked(bytes.len().saturating_sub(MAC_LEN)) else {
+        let Some((body, mac)) = bytes.split_first_chunk::<BODY_LEN>() else {
             return Err(invalid("not a token"));
         };
-        if body.len() != 1 + 16 + 2 + 8 || mac != Self::mac(identity, body) {
+        let expected = Self::mac(identity, body);
+        // Compared in constant time, so the comparison's timing tells nothing about the secret.
+        let same = mac.len() == MAC_LEN && mac.iter().zip(expected).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same {
             return Err(invalid("not a token of this store"));
         }
-        let seq = u64::from_be_bytes(body[19..27].try_into().map_err(|_| invalid("not a token"))?);
-        if body[0] != TOKEN_VERSION || Self::body(identity, kinds, seq) != body {
+        let number = |range: std::ops::Range<usize>| {
+            body.get(range).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes)
+        };
+        let (Some(seq), Some(known_from)) = (number(19..27), number(27..35)) else {
+            return Err(invalid("not a token"));
+        };
+        let at = Position { seq, known_from };
+        if Self::body(identity, kinds, at) != *body {
             return Err(invalid("made for other kinds"));
         }
-        Ok(seq)
+        if seq > log_head {
+            return Err(invalid("ahead of this store's changes"));
+        }
+        Ok(at)
     }
 
-    fn body(identity: &StoreIdentity, kinds: KindSet, seq: u64) -> Vec<u8> {
-        [&[TOKEN_VERSION][..], identity.id.as_bytes(), &kinds.0.to_be_bytes(), &seq.to_be_bytes()].concat()
+    fn body(identity: &StoreIdentity, kinds: KindSet, at: Position) -> [u8; BODY_LEN] {
+        let mut body = [0u8; BODY_LEN];
+        body[0] = TOKEN_VERSION;
+        body[1..17].copy_from_slice(identity.id.as_bytes());
+        body[17..19].copy_from_slice(&kinds.0.to_be_bytes());
+        body[19..27].copy_from_slice(&at.seq.to_be_bytes());
+        body[27..35].copy_from_slice(&at.known_from.to_be_bytes());
+        body
     }
 
     fn mac(identity: &StoreIdentity, body: &[u8]) -> [u8; MAC_LEN] {
@@ -264,17 +325,22 @@ mod tests {
     }
 
     #[test]
-    fn a_token_round_trips_only_in_its_store_and_for_its_kinds() -> Result<(), String> {
+    fn a_token_round_trips_only_in_its_store_for_its_kinds_and_not_ahead_of_the_log() -> Result<(), String> {
         let kinds = KindSet::of(Some(vec![EntityKind::Interview]));
-        let token = SyncToken::encode(&identity(1), kinds, 42);
-        assert_eq!(SyncToken::decode(&token, &identity(1), kinds).map_err(|e| e.message)?, 42);
-        assert!(SyncToken::decode(&token, &identity(2), kinds).is_err(), "another store");
-        assert!(SyncToken::decode(&token, &identity(1), KindSet(0)).is_err(), "other kinds");
+        let at = Position { seq: 42, known_from: 7 };
+        let token = SyncToken::encode(&identity(1), kinds, at);
+        assert_eq!(SyncToken::decode(&token, &identity(1), kinds, 42).map_err(|e| e.message)?, at);
+        assert!(SyncToken::decode(&token, &identity(1), kinds, 41).is_err(), "ahead of the log");
+        assert!(SyncToken::decode(&token, &identity(2), kinds, 99).is_err(), "another store");
+        assert!(SyncToken::decode(&token, &identity(1), KindSet(0), 99).is_err(), "other kinds");
         let mut forged = URL_SAFE_NO_PAD.decode(&token).map_err(|e| e.to_string())?;
         forged[26] ^= 1;
-        assert!(SyncToken::decode(&URL_SAFE_NO_PAD.encode(forged), &identity(1), kinds).is_err(), "forged");
-        assert!(SyncToken::decode("nonsense!", &identity(1), kinds).is_err());
-        assert!(SyncToken::decode("", &identity(1), kinds).is_err());
+        assert!(
+            SyncToken::decode(&URL_SAFE_NO_PAD.encode(forged), &identity(1), kinds, 99).is_err(),
+            "forged"
+        );
+        assert!(SyncToken::decode("nonsense!", &identity(1), kinds, 99).is_err());
+        assert!(SyncToken::decode("", &identity(1), kinds, 99).is_err());
         Ok(())
     }
 }

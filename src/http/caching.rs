@@ -17,6 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{AppState, HttpConfig};
+use crate::catalog::Snapshot;
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
@@ -29,10 +30,10 @@ pub struct CachePolicy {
     fingerprint: [u8; 32],
 }
 
-/// The ETag of an answer and the store revision it was computed at.
+/// The ETag of an answer and the content it was computed for.
 struct Tag {
     etag: String,
-    revision: u64,
+    snapshot: Snapshot,
 }
 
 impl CachePolicy {
@@ -77,11 +78,12 @@ impl CachePolicy {
         etag
     }
 
-    /// The tag of the current revision, `None` when the store cannot say what it is.
+    /// The tag of the current content, `None` while it changes or when the store cannot say
+    /// what it is.
     fn tag(&self, state: &AppState, request: &CacheKey<'_>) -> Option<Tag> {
-        let revision = state.store.revision().ok()?;
-        let digest = state.store.seed_digest().ok()?;
-        Some(Tag { etag: self.etag(revision, digest.as_deref(), request), revision })
+        let snapshot = state.catalog.snapshot()?;
+        let etag = self.etag(snapshot.revision, snapshot.seed_digest.as_deref(), request);
+        Some(Tag { etag, snapshot })
     }
 }
 
@@ -109,6 +111,7 @@ pub async fn execute(
     request: async_graphql::Request,
     key: Option<CacheKey<'_>>,
 ) -> Response {
+    let is_query = key.is_some();
     let tag = key.and_then(|key| state.cache.tag(state, &key));
     if let Some(tag) = &tag {
         if if_none_match(headers, &tag.etag) {
@@ -116,19 +119,19 @@ pub async fn execute(
         }
     }
     let answer = state.schema.execute(request).await;
-    let revision_after = state.store.revision().ok();
+    let after = state.catalog.snapshot();
     let mut response = Json(&answer).into_response();
     let headers = response.headers_mut();
     match tag {
-        Some(tag) if answer.is_ok() && revision_after == Some(tag.revision) => {
+        Some(tag) if answer.is_ok() && after.as_ref() == Some(&tag.snapshot) => {
             if let Ok(etag) = HeaderValue::from_str(&tag.etag) {
                 headers.insert(header::ETAG, etag);
             }
             headers.insert(header::CACHE_CONTROL, state.cache.cache_control.clone());
             headers.insert(header::VARY, VARY);
         }
-        // The store changed while the query ran: the answer may mix revisions, so no ETag.
-        Some(_) if answer.is_ok() => {
+        // The content changed while the query ran: the answer may mix revisions, so no ETag.
+        _ if is_query && answer.is_ok() => {
             headers.insert(header::CACHE_CONTROL, NO_CACHE);
         }
         // Errors (even beside partial data), operations other than queries, an unreadable store.

@@ -5,6 +5,7 @@ pub mod config;
 mod graphql;
 pub mod persisted;
 pub mod playground;
+mod ws;
 
 use std::sync::Arc;
 
@@ -20,7 +21,6 @@ use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
 use crate::graphql::ApiSchema;
-use crate::store::Store;
 pub use config::HttpConfig;
 
 /// Largest request body accepted (413 above it).
@@ -30,7 +30,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: ApiSchema,
-    pub store: Store,
+    pub catalog: Catalog,
     pub(crate) persisted: Arc<persisted::Persisted>,
     pub(crate) cache: Arc<caching::CachePolicy>,
 }
@@ -44,11 +44,13 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         config.only_persisted,
         config.apq_cache_size,
     ));
-    let state = AppState { schema: schema.clone(), store: catalog.store().clone(), persisted, cache };
+    let websocket =
+        GraphQLSubscription::new(ws::Guarded { schema: schema.clone(), persisted: persisted.clone() });
+    let state = AppState { schema, catalog, persisted, cache };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route_service("/graphql/ws", websocket)
         .route("/health", get(health))
         .merge(playground::asset_routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
@@ -68,7 +70,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match state.store.revision() {
+    match state.catalog.store().revision() {
         Ok(revision) => Json(json!({ "status": "ok", "revision": revision })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -137,10 +137,10 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The response: a GraphQL error with HTTP 200 (like every GraphQL error of this API), or
-    /// 400 for a malformed request; never stored by caches.
-    pub fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
+    /// The HTTP status, `extensions.code` and message of the refusal: a GraphQL error with HTTP
+    /// 200 (like every GraphQL error of this API), or 400 for a malformed request.
+    pub fn parts(&self) -> (StatusCode, &'static str, &str) {
+        match self {
             Refusal::NotFound => (StatusCode::OK, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound"),
             Refusal::HashMismatch => (
                 StatusCode::OK,
@@ -158,7 +158,12 @@ impl Refusal {
                 "this server runs only the operations in its persisted query list",
             ),
             Refusal::Malformed(message) => (StatusCode::BAD_REQUEST, "BAD_REQUEST", message.as_str()),
-        };
+        }
+    }
+
+    /// The HTTP response, never stored by caches.
+    pub fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
         let mut response = super::error(status, code, message);
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response

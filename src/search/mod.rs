@@ -112,19 +112,42 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let search =
             SearchIndex { inner: Arc::new(Inner { index, fields, reader, writer: Mutex::new(writer) }) };
-        let mut writer = search.writer()?;
-        for entry in store.ids() {
-            let (id, kind) = entry?;
-            if kind != Kind::Person {
-                if let Some(source) = source(store, store.entity_of(kind, id)?)? {
-                    writer.add_document(source.document(&search.inner.fields))?;
+        search.rebuild(store)?;
+        Ok(search)
+    }
+
+    /// Indexes the whole store again, from scratch: the way back to a consistent index after a
+    /// refresh failed half-way.
+    pub fn rebuild(&self, store: &Store) -> Result<(), SearchError> {
+        self.write(|writer, fields| {
+            writer.delete_all_documents()?;
+            for entry in store.ids() {
+                let (id, kind) = entry?;
+                if kind != Kind::Person {
+                    if let Some(source) = source(store, store.entity_of(kind, id)?)? {
+                        writer.add_document(source.document(fields))?;
+                    }
                 }
             }
+            Ok(())
+        })
+    }
+
+    /// Runs `edit` on the writer and commits, or rolls back when it fails, so nothing half-done
+    /// is left for the next commit; then reloads the reader, so the next search sees the edit.
+    fn write<F>(&self, edit: F) -> Result<(), SearchError>
+    where
+        F: FnOnce(&mut IndexWriter, &Fields) -> Result<(), SearchError>,
+    {
+        let mut writer = self.writer()?;
+        let result = edit(&mut writer, &self.inner.fields).and_then(|()| Ok(writer.commit().map(drop)?));
+        if result.is_err() {
+            let _ = writer.rollback();
         }
-        writer.commit()?;
+        result?;
         drop(writer);
-        search.inner.reader.reload()?;
-        Ok(search)
+        self.inner.reader.reload()?;
+        Ok(())
     }
 
     /// Brings the index in step with the store for these ids: each id is re-read from the
@@ -147,25 +170,15 @@ impl SearchIndex {
         todo.sort();
         todo.dedup();
 
-        let mut writer = self.writer()?;
-        let result = (|| {
+        self.write(|writer, fields| {
             for id in &todo {
                 writer.delete_term(Term::from_field_text(fields.id, &id.hyphenated().to_string()));
                 if let Some(source) = source(store, store.entity(*id)?)? {
                     writer.add_document(source.document(fields))?;
                 }
             }
-            writer.commit()?;
-            Ok::<_, SearchError>(())
-        })();
-        if result.is_err() {
-            // Leave nothing half-done for the next refresh to commit.
-            let _ = writer.rollback();
-        }
-        result?;
-        drop(writer);
-        self.inner.reader.reload()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {

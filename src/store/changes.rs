@@ -77,13 +77,13 @@ impl Store {
     }
 
     /// Up to `limit` entries after sequence number `after`, oldest first: only of `kinds`
-    /// (all when empty), and without deletions when `deletions` is false (a first sync has
-    /// nothing to delete).
+    /// (all when empty), and without the deletions numbered up to `known_from` (those came
+    /// before a client's first sync, so it never had what they delete).
     pub fn changes_after(
         &self,
         after: u64,
         kinds: &[Kind],
-        deletions: bool,
+        known_from: u64,
         limit: usize,
     ) -> Result<ChangePage, StoreError> {
         let mut page = ChangePage { next_after: after, ..ChangePage::default() };
@@ -92,7 +92,7 @@ impl Store {
             let (_, value) = entry?;
             let change: Change = serde_json::from_slice(&value)?;
             let wanted = (kinds.is_empty() || kinds.contains(&change.kind))
-                && (deletions || change.op != ChangeOp::Deleted);
+                && (change.op != ChangeOp::Deleted || change.seq > known_from);
             if !wanted {
                 page.next_after = change.seq;
                 continue;

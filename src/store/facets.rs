@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use super::keys::{prefix, IndexTree, Scope};
+use super::keys::{person_of_key, prefix, year_of_key, IndexTree, Scope};
 use super::{bad_key, Entity, Store, StoreError};
 use crate::domain::{entity_id, Kind};
 
@@ -39,11 +39,10 @@ impl Store {
         let (tree, p) = if f.year.is_some() { (tree, p) } else { with_year_index(scope, f.person) };
         for entry in self.index_tree(tree).scan_prefix(&p) {
             let (key, value) = entry?;
-            let at = if f.person.is_some() { 17 } else { 1 };
-            let year = key.get(at..at + 2).ok_or_else(|| bad_key("year index key"))?;
+            let year = year_of_key(&key, f.person.is_some()).ok_or_else(|| bad_key("year index key"))?;
             let kind = kind_of(&value)?;
             if kept(kind) {
-                *facets.by_year.entry((u16::from_be_bytes([year[0], year[1]]), kind)).or_default() += 1;
+                *facets.by_year.entry((year, kind)).or_default() += 1;
             }
         }
 
@@ -78,14 +77,11 @@ impl Store {
                 let tree = if f.year.is_some() { IndexTree::PersonYear } else { IndexTree::Person };
                 for entry in self.index_tree(tree).scan_prefix([scope]) {
                     let (key, value) = entry?;
-                    let person = key.get(1..17).ok_or_else(|| bad_key("person index key"))?;
-                    if let Some(y) = f.year {
-                        if key.get(17..19) != Some(&y.to_be_bytes()[..]) {
-                            continue;
-                        }
+                    let person = person_of_key(&key).ok_or_else(|| bad_key("person index key"))?;
+                    if f.year.is_some() && year_of_key(&key, true) != f.year {
+                        continue;
                     }
                     if kept(kind_of(&value)?) {
-                        let person = Uuid::from_slice(person).map_err(|_| bad_key("person id"))?;
                         *facets.by_person.entry(person).or_default() += 1;
                     }
                 }

@@ -147,6 +147,17 @@ pub fn prefix(scope_tag: u8, year: Option<u16>, person: Option<Uuid>) -> (IndexT
     (tree, key)
 }
 
+/// The year of a year-index key (`[scope][person?][year][order]`).
+pub fn year_of_key(key: &[u8], with_person: bool) -> Option<u16> {
+    let at = if with_person { 17 } else { 1 };
+    key.get(at..at + 2).map(|y| u16::from_be_bytes([y[0], y[1]]))
+}
+
+/// The person of a person-index key (`[scope][person][year?][order]`).
+pub fn person_of_key(key: &[u8]) -> Option<Uuid> {
+    key.get(1..17).and_then(|p| Uuid::from_slice(p).ok())
+}
+
 /// Every index key of an entity listed in `scope_tag` with the given years and people.
 pub fn entries(
     scope_tag: u8,

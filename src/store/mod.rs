@@ -16,7 +16,7 @@ pub mod keys;
 mod page;
 mod records;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -197,6 +197,23 @@ impl Store {
                 report.removed.push((old.kind, old.slug.clone()));
                 ops.push((*id, old.kind, ChangeOp::Deleted));
                 deletes.push(old);
+            }
+        }
+        // An item shows its people's names: when a person changes, so does what the item's
+        // clients display, so the item is logged as updated too (its record is unchanged).
+        let renamed: HashSet<Uuid> = ops
+            .iter()
+            .filter(|(_, k, op)| *k == Kind::Person && *op == ChangeOp::Updated)
+            .map(|o| o.0)
+            .collect();
+        if !renamed.is_empty() {
+            let logged: HashSet<Uuid> = ops.iter().map(|o| o.0).collect();
+            for item in &seed.items {
+                let shows_renamed =
+                    item.people.iter().any(|p| renamed.contains(&entity_id(Kind::Person, &p.person)));
+                if shows_renamed && !logged.contains(&item.id) {
+                    ops.push((item.id, item.kind(), ChangeOp::Updated));
+                }
             }
         }
         for list in [&mut report.added, &mut report.changed, &mut report.removed] {

@@ -97,10 +97,20 @@ impl Store {
 fn page_of(list: &dyn Ordered, req: &PageRequest) -> Result<Page, StoreError> {
     let lower = req.after.clone().map_or(Bound::Unbounded, Bound::Excluded);
     let upper = req.before.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    // `after` at or past `before` leaves nothing between them (and an inverted range is not
+    // something to hand to a range read).
+    let nothing_between = matches!((&req.after, &req.before), (Some(a), Some(b)) if a >= b);
+    let window = || -> Entries<'_> {
+        if nothing_between {
+            Box::new(std::iter::empty())
+        } else {
+            list.range((lower.clone(), upper.clone()))
+        }
+    };
     let (entries, has_next, has_previous) = match req.last {
         None => {
             let n = req.first.unwrap_or(DEFAULT_PAGE_SIZE);
-            let (entries, more) = take(list.range((lower, upper)), n)?;
+            let (entries, more) = take(window(), n)?;
             let earlier = match &req.after {
                 Some(a) => list.range((Bound::Unbounded, Bound::Included(a.clone()))).next().transpose()?,
                 None => None,
@@ -108,7 +118,7 @@ fn page_of(list: &dyn Ordered, req: &PageRequest) -> Result<Page, StoreError> {
             (entries, more, earlier.is_some())
         }
         Some(n) => {
-            let (mut entries, more) = take(list.range((lower, upper)).rev(), n)?;
+            let (mut entries, more) = take(window().rev(), n)?;
             entries.reverse();
             let later = match &req.before {
                 Some(b) => list.range((Bound::Included(b.clone()), Bound::Unbounded)).next().transpose()?,

@@ -130,6 +130,38 @@ async fn every_order_is_stable_and_pages_without_overlap() {
 }
 
 #[tokio::test]
+async fn sorted_orders_page_backwards_and_between_cursors() {
+    let app = spawn_app().await;
+    let query = r#"query($order: ContentOrder, $first: Int, $last: Int, $after: String, $before: String) {
+      contents(orderBy: $order, first: $first, last: $last, after: $after, before: $before) {
+        nodes { slug } edges { cursor } pageInfo { hasNextPage hasPreviousPage } } }"#;
+    for order in ["TITLE", "DATE_ASC", "POSITION", "DATE_DESC"] {
+        let all = app.data(query, json!({ "order": order, "first": 100 })).await;
+        let slugs = strings(&all["contents"]["nodes"], "slug");
+        let cursor = |i: usize| all["contents"]["edges"][i]["cursor"].clone();
+
+        let back = app.data(query, json!({ "order": order, "last": 2, "before": cursor(3) })).await;
+        assert_eq!(strings(&back["contents"]["nodes"], "slug"), slugs[1..3], "{order}");
+        assert_eq!(back["contents"]["pageInfo"], json!({ "hasNextPage": true, "hasPreviousPage": true }));
+
+        let between =
+            app.data(query, json!({ "order": order, "after": cursor(2), "before": cursor(6) })).await;
+        assert_eq!(strings(&between["contents"]["nodes"], "slug"), slugs[3..6], "{order}");
+
+        // Nothing lies between a cursor and itself, or between crossed cursors: an empty page.
+        for (after, before) in [(3, 3), (6, 2)] {
+            let body = app
+                .query(query, json!({ "order": order, "after": cursor(after), "before": cursor(before) }))
+                .await;
+            assert!(body.get("errors").is_none(), "{order}: {body:#}");
+            assert_eq!(body["data"]["contents"]["nodes"], json!([]), "{order}");
+        }
+    }
+    // The server still answers.
+    app.data("{ series { title } }", json!({})).await;
+}
+
+#[tokio::test]
 async fn bad_filters_are_refused_with_the_argument_named() {
     let app = spawn_app().await;
     let first_page = app.data(CONTENTS, json!({ "orderBy": "TITLE", "first": 2 })).await;

@@ -102,6 +102,11 @@ pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfi
 }
 
 impl TestApp {
+    /// The temp dir the app's store lives in (under `store/`).
+    pub fn data_dir(&self) -> &Path {
+        self._data_dir.path()
+    }
+
     /// POSTs a query and returns the whole JSON response (`data` and `errors`).
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let response = self

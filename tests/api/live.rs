@@ -10,7 +10,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{binary, edit, seed_copy, spawn_app_on};
+use std::sync::Arc;
+
+use scs_series::http::persisted::{sha256_hex, Registry};
+use scs_series::http::HttpConfig;
+
+use crate::helpers::{binary, edit, seed_copy, spawn_app_on, spawn_app_on_with};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -52,38 +57,61 @@ async fn receive(socket: &mut Socket) -> Value {
     }
 }
 
+const SUBSCRIPTION: &str = "subscription($token: String) {
+    contentChanged(kinds: [EVENT, READING], token: $token) {
+        change id kind at syncToken node { ... on Event { title } } } }";
+
+async fn reload(app: &crate::helpers::TestApp) {
+    let catalog = app.catalog.clone();
+    tokio::task::spawn_blocking(move || catalog.reload_seed()).await.expect("joined").expect("reloaded");
+}
+
 #[tokio::test]
-async fn a_subscriber_hears_each_change_with_a_sync_token() {
+async fn a_subscriber_replays_from_its_token_then_hears_each_change() {
     let seed = seed_copy();
     let app = spawn_app_on(tempfile::tempdir().expect("temp dir"), seed.path()).await;
-    let mut socket = connect(&app.address).await;
-    let subscription = "subscription { contentChanged(kinds: [EVENT, READING]) {
-        change id kind at syncToken node { ... on Event { title } } } }";
-    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": subscription } })).await;
-    // Give the server a moment to register the subscription before the change.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let token = current_token_for(&app, "[EVENT, READING]").await;
 
+    // A change while the app was away, then the subscription with the app's token.
     edit(
         seed.path(),
         "events.toml",
         "Talk at the Library: The Corporate Social Credit System",
         "Renamed talk",
     );
-    edit(seed.path(), "people.toml", "name = \"Kaiser Kuo\"", "name = \"Kaiser Kuo (renamed)\"");
-    let reloaded = app.catalog.clone();
-    tokio::task::spawn_blocking(move || reloaded.reload_seed()).await.expect("joined").expect("reloaded");
-
+    reload(&app).await;
+    let mut socket = connect(&app.address).await;
+    let payload = json!({ "query": SUBSCRIPTION, "variables": { "token": token } });
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": payload })).await;
     let message = receive(&mut socket).await;
     assert_eq!(message["type"], "next", "{message:#}");
     assert_eq!(message["id"], "1");
     let change = &message["payload"]["data"]["contentChanged"];
     assert_eq!(change["change"], "UPDATED");
-    assert_eq!(change["kind"], "EVENT", "the person's change is filtered out by kinds");
-    assert_eq!(change["node"]["title"], "Renamed talk");
+    assert_eq!(change["kind"], "EVENT");
+    assert_eq!(change["node"]["title"], "Renamed talk", "the missed change, replayed");
     assert!(change["at"].as_str().is_some_and(|t| t.ends_with('Z')));
 
-    // The token covers the change: a sync from it has nothing new for these kinds.
-    let token = change["syncToken"].as_str().expect("token");
+    // Live changes. The person is filtered out by kinds, but the event Kaiser Kuo hosts shows
+    // his name, so it is reported as updated.
+    edit(seed.path(), "people.toml", "name = \"Kaiser Kuo\"", "name = \"Kaiser Kuo (renamed)\"");
+    edit(seed.path(), "readings.toml", r#"slug = "hernig-big-data-diktatur""#, r#"slug = "renamed-reading""#);
+    reload(&app).await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let message = receive(&mut socket).await;
+        assert_eq!(message["type"], "next", "{message:#}");
+        seen.push(message["payload"]["data"]["contentChanged"].clone());
+    }
+    let mut changes: Vec<String> = seen.iter().map(|c| format!("{} {}", c["change"], c["kind"])).collect();
+    changes.sort();
+    assert_eq!(changes, [r#""CREATED" "READING""#, r#""DELETED" "READING""#, r#""UPDATED" "EVENT""#]);
+    let deleted = seen.iter().find(|c| c["change"] == "DELETED").expect("a deletion");
+    assert_eq!(deleted["node"], Value::Null);
+
+    // Changes arrive in sequence order, so the last one's token covers them all: a sync from
+    // it has nothing new for these kinds.
+    let token = seen[2]["syncToken"].as_str().expect("token");
     let sync = app
         .data(
             "query($t: String) { sync(token: $t, kinds: [EVENT, READING]) { updated { id } deleted { id } } }",
@@ -94,6 +122,58 @@ async fn a_subscriber_hears_each_change_with_a_sync_token() {
 
     send(&mut socket, json!({ "id": "1", "type": "complete" })).await;
     let _ = socket.close(None).await;
+}
+
+#[tokio::test]
+async fn only_persisted_holds_on_the_websocket_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let registered = "subscription Live($token: String) { contentChanged(kinds: [EVENT], token: $token) { kind node { ... on Event { title } } } }";
+    let hash = sha256_hex(registered);
+    let path = dir.path().join("operations.json");
+    let sync = "{ sync(kinds: [EVENT]) { nextToken hasMore } }";
+    let operations = json!({ hash.clone(): registered, sha256_hex(sync): sync });
+    std::fs::write(&path, operations.to_string()).expect("written");
+    let registry = Registry::load(&path).expect("loads");
+    let config =
+        HttpConfig { persisted_queries: Arc::new(registry), only_persisted: true, ..HttpConfig::default() };
+    let seed = seed_copy();
+    let app = spawn_app_on_with(tempfile::tempdir().expect("temp dir"), seed.path(), config).await;
+    let token = current_token_for(&app, "[EVENT]").await;
+
+    let mut socket = connect(&app.address).await;
+    let ad_hoc = json!({ "query": "subscription { contentChanged { id } }" });
+    send(&mut socket, json!({ "id": "a", "type": "subscribe", "payload": ad_hoc })).await;
+    let message = receive(&mut socket).await;
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_IN_LIST",
+        "{message:#}"
+    );
+    assert_eq!(message["payload"]["data"], Value::Null, "nothing ran");
+    assert_eq!(receive(&mut socket).await["type"], "complete");
+
+    edit(
+        seed.path(),
+        "events.toml",
+        "Talk at the Library: The Corporate Social Credit System",
+        "Persisted talk",
+    );
+    reload(&app).await;
+    let by_hash = json!({ "variables": { "token": token },
+        "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    send(&mut socket, json!({ "id": "b", "type": "subscribe", "payload": by_hash })).await;
+    let message = receive(&mut socket).await;
+    assert_eq!(message["id"], "b", "{message:#}");
+    assert_eq!(
+        message["payload"]["data"]["contentChanged"]["node"]["title"], "Persisted talk",
+        "{message:#}"
+    );
+}
+
+/// A sync token for `kinds` (a GraphQL list literal), covering everything up to now.
+async fn current_token_for(app: &crate::helpers::TestApp, kinds: &str) -> String {
+    let query = format!("{{ sync(kinds: {kinds}) {{ nextToken hasMore }} }}");
+    let data = app.data(&query, json!({})).await;
+    data["sync"]["nextToken"].as_str().expect("token").to_string()
 }
 
 #[tokio::test]

@@ -112,6 +112,7 @@ async fn bad_searches_are_refused() {
         (json!({ "q": "china", "after": "bm9wZQ" }), "BAD_USER_INPUT", "after"),
         (json!({ "q": "china", "year": 18 }), "BAD_USER_INPUT", "year"),
         (json!({ "q": "china", "person": "nobody" }), "NOT_FOUND", "person"),
+        (json!({ "q": "china", "kinds": ["PERSON"] }), "BAD_USER_INPUT", "kinds"),
     ] {
         let body = app.query(SEARCH, variables.clone()).await;
         assert_eq!(error_code(&body), code, "{variables}");

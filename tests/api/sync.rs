@@ -166,3 +166,111 @@ async fn bad_tokens_are_refused_with_sync_token_invalid() {
     // The right token still works.
     app.data(SYNC, json!({ "token": mine, "kinds": ["EVENT"] })).await;
 }
+
+#[tokio::test]
+async fn a_first_sync_never_reports_old_deletions() {
+    let seed = seed_copy();
+    let app = spawn_app_on(tempfile::tempdir().expect("temp dir"), seed.path()).await;
+    edit(seed.path(), "readings.toml", r#"slug = "hernig-big-data-diktatur""#, r#"slug = "renamed-reading""#);
+    app.catalog.reload_seed().expect("reload");
+    // A new client, paging through its first sync: the old reading's tombstone is not its business.
+    let (updated, deleted, _, pages) = sync_all(&app, None, json!(null), 5).await;
+    assert!(pages > 2);
+    assert_eq!(updated.len(), 36);
+    assert!(deleted.is_empty(), "{deleted:?}");
+}
+
+#[tokio::test]
+async fn a_token_held_across_delete_recreate_and_update_sees_the_end_state() {
+    let seed = seed_copy();
+    let app = spawn_app_on(tempfile::tempdir().expect("temp dir"), seed.path()).await;
+    let (_, _, token, _) = sync_all(&app, None, json!(null), 100).await;
+    let reading = r#"slug = "hernig-big-data-diktatur""#;
+
+    edit(seed.path(), "readings.toml", reading, r#"slug = "gone-for-a-while""#);
+    app.catalog.reload_seed().expect("deleted");
+    edit(seed.path(), "readings.toml", r#"slug = "gone-for-a-while""#, reading);
+    edit(
+        seed.path(),
+        "readings.toml",
+        "Errichtet China eine Big-Data-Diktatur? Nein.",
+        "Re-created, with a new title",
+    );
+    app.catalog.reload_seed().expect("re-created");
+
+    // One change at a time; while the client pages, the talk is deleted.
+    let first = app.data(SYNC, json!({ "token": token, "first": 1 })).await;
+    assert_eq!(first["sync"]["hasMore"], true);
+    let talk = app.data(r#"{ content(slug: "talk-at-the-library-2019") { id } }"#, json!({})).await;
+    let talk_id = talk["content"]["id"].clone();
+    let events = std::fs::read_to_string(seed.path().join("events.toml")).expect("read");
+    let start = events.find("slug = \"talk-at-the-library-2019\"").expect("the talk");
+    let table = events[..start].rfind("[[event]]").expect("its table");
+    let end = events[start..].find("\n[[event]]\n").map_or(events.len(), |e| start + e + 1);
+    std::fs::write(seed.path().join("events.toml"), format!("{}{}", &events[..table], &events[end..]))
+        .expect("written");
+    app.catalog.reload_seed().expect("talk deleted");
+
+    let next = first["sync"]["nextToken"].as_str().map(str::to_string);
+    let (rest, deleted, _, _) = sync_all(&app, next, json!(null), 1).await;
+    let mut updated = strings(&first["sync"]["updated"], "slug");
+    updated.extend(rest);
+    let deleted: Vec<&Value> = deleted.iter().map(|t| &t["id"]).collect();
+    assert!(updated.contains(&"hernig-big-data-diktatur".to_string()), "re-created: {updated:?}");
+    assert!(
+        !updated.contains(&"gone-for-a-while".to_string()),
+        "created and deleted in between: {updated:?}"
+    );
+    assert_eq!(deleted.len(), 2, "the in-between reading and the talk: {deleted:?}");
+    assert!(deleted.contains(&&talk_id), "a deletion made while paging is reported");
+    let node = app.data(r#"{ content(slug: "hernig-big-data-diktatur") { title } }"#, json!({})).await;
+    assert_eq!(node["content"]["title"], "Re-created, with a new title");
+}
+
+#[tokio::test]
+async fn a_renamed_person_updates_the_items_that_show_the_name() {
+    let seed = seed_copy();
+    let app = spawn_app_on(tempfile::tempdir().expect("temp dir"), seed.path()).await;
+    let (_, _, token, _) = sync_all(&app, None, json!(["EVENT"]), 100).await;
+    edit(seed.path(), "people.toml", "name = \"Markus Herrmann\"", "name = \"Markus Herrmann-Renamed\"");
+    app.catalog.reload_seed().expect("reload");
+    let (updated, _, _, _) = sync_all(&app, Some(token), json!(["EVENT"]), 100).await;
+    assert_eq!(updated, ["talk-at-the-library-2019"], "the talk he speaks at");
+}
+
+#[tokio::test]
+async fn a_token_ahead_of_a_restored_store_is_refused() {
+    let seed = seed_copy();
+    let backup = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_on(tempfile::tempdir().expect("temp dir"), seed.path()).await;
+    app.catalog.store().flush().expect("flushed");
+    copy_dir(&app.data_dir().join("store"), &backup.path().join("store"));
+    // The store moves on by two changes after the backup, and a client syncs to the end.
+    let talk = "Talk at the Library: The Corporate Social Credit System";
+    edit(seed.path(), "events.toml", talk, "Later title");
+    app.catalog.reload_seed().expect("reload");
+    edit(seed.path(), "events.toml", "Later title", "Even later title");
+    app.catalog.reload_seed().expect("reload");
+    let (_, _, token, _) = sync_all(&app, None, json!(null), 100).await;
+    drop(app);
+
+    // Restored from the backup (same store, same secret), it applies the seed in one change:
+    // its log is shorter than the client's token, which would skip whatever comes next.
+    let restored = spawn_app_on(backup, seed.path()).await;
+    let body = restored.query(SYNC, json!({ "token": token })).await;
+    assert_eq!(error_code(&body), "SYNC_TOKEN_INVALID", "{body:#}");
+    restored.data(SYNC, json!({})).await;
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
