@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A quick, reproducible measurement of the release binary on loopback: start-up time to the
-# first answer (fresh store and existing store), throughput and latency of two queries with wrk,
+# first answer (fresh store and existing store), throughput and latency of four queries with wrk,
 # and peak RSS. Usage: bench/quick.sh [seconds per query, default 10]. Needs wrk (Debian: wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +36,6 @@ run() {
 }
 run "interviews(year: 2018), four nodes" '{ interviews(year: 2018, category: SERIES) { totalCount nodes { title quote person { name } } } }'
 run "person with reverse relations" '{ person(slug: "manya-koetse") { name contents(first: 10) { totalCount nodes { __typename slug title date } } interviews { nodes { title } } } }'
+run "search, ten hits with snippets" '{ search(query: "social credit Koetse", first: 10) { totalCount edges { score snippet { html } node { id } } } }'
+run "contents(from:, orderBy: TITLE)" '{ contents(from: "2018-11", orderBy: TITLE, first: 10) { totalCount nodes { slug title } } }'
 echo "peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status)"

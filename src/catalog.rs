@@ -17,19 +17,21 @@ use crate::store::{Change, SeedReport, Store};
 /// How many changes a live subscriber may fall behind before it is told to resync.
 const FEED_CAPACITY: usize = 1024;
 
-/// The store and its companions; cheap to clone.
+/// The store and its companions; cheap to clone (one reference count).
 #[derive(Clone)]
-pub struct Catalog {
+pub struct Catalog(Arc<Parts>);
+
+struct Parts {
     store: Store,
     search: SearchIndex,
     seed_dir: PathBuf,
     feed: broadcast::Sender<Change>,
     /// Serialises seed applications, so two reloads never interleave their diffs.
-    writer: Arc<Mutex<()>>,
+    writer: Mutex<()>,
     /// Odd while a change is under way (the store written, the index not yet refreshed): a
     /// sequence lock, so readers can tell whether what they read belongs to one revision
     /// without ever waiting for a writer.
-    generation: Arc<AtomicU64>,
+    generation: AtomicU64,
 }
 
 /// Which content a reader saw: equal snapshots before and after reading mean the answer
@@ -52,31 +54,37 @@ impl Catalog {
         log_report(&report);
         let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
-        let writer = Arc::new(Mutex::new(()));
-        let generation = Arc::new(AtomicU64::new(0));
-        Ok(Catalog { store, search, seed_dir: seed_dir.to_path_buf(), feed, writer, generation })
+        let (writer, generation) = (Mutex::new(()), AtomicU64::new(0));
+        Ok(Catalog(Arc::new(Parts {
+            store,
+            search,
+            seed_dir: seed_dir.to_path_buf(),
+            feed,
+            writer,
+            generation,
+        })))
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.0.store
     }
 
     pub fn search(&self) -> &SearchIndex {
-        &self.search
+        &self.0.search
     }
 
     /// Re-reads the seed folder and applies it (on SIGHUP). A broken seed changes nothing and
     /// is reported as an error; the store keeps serving what it had.
     pub fn reload_seed(&self) -> anyhow::Result<SeedReport> {
-        let seed = seed::load(&self.seed_dir)?;
-        let _writing = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        let report = self.store.apply_seed(&seed);
+        let seed = seed::load(&self.0.seed_dir)?;
+        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        let report = self.0.store.apply_seed(&seed);
         if let Ok(report) = &report {
             log_report(report);
             self.refresh_search(report);
         }
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
         let report = report?;
         self.publish(&report.changes);
         Ok(report)
@@ -84,12 +92,12 @@ impl Catalog {
 
     /// The current content's revision, or `None` while a change is under way.
     pub fn snapshot(&self) -> Option<Snapshot> {
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.0.generation.load(Ordering::SeqCst);
         if generation % 2 == 1 {
             return None;
         }
-        let revision = self.store.revision().ok()?;
-        let seed_digest = self.store.seed_digest().ok()?;
+        let revision = self.0.store.revision().ok()?;
+        let seed_digest = self.0.store.seed_digest().ok()?;
         Some(Snapshot { generation, revision, seed_digest })
     }
 
@@ -97,9 +105,9 @@ impl Catalog {
     /// it whole, so one failure cannot leave entities stale until the next restart.
     fn refresh_search(&self, report: &SeedReport) {
         let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
-        if let Err(e) = self.search.refresh(&self.store, &ids) {
+        if let Err(e) = self.0.search.refresh(&self.0.store, &ids) {
             tracing::error!("search index refresh failed ({e}); rebuilding it");
-            if let Err(e) = self.search.rebuild(&self.store) {
+            if let Err(e) = self.0.search.rebuild(&self.0.store) {
                 tracing::error!("search index rebuild failed: {e}; search may be stale until restart");
             }
         }
@@ -107,13 +115,13 @@ impl Catalog {
 
     /// Every change committed from now on, in sequence order.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
-        self.feed.subscribe()
+        self.0.feed.subscribe()
     }
 
     fn publish(&self, changes: &[Change]) {
         for change in changes {
             // No subscriber is not an error: the change is in the log for the next sync.
-            let _ = self.feed.send(change.clone());
+            let _ = self.0.feed.send(change.clone());
         }
     }
 }

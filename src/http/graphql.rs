@@ -1,7 +1,7 @@
 //! GraphQL over HTTP: `POST /graphql` (JSON) and `GET /graphql?query=…` (queries only), both
 //! with persisted queries (see [`super::persisted`]) and caching headers (see [`super::caching`]).
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -156,7 +156,9 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         }
         Err(refusal) => return refusal.into_response(),
     };
-    let operation = operation_type(&query, sent.operation_name.as_deref());
+    // Parsed once: for the operation's type here, and handed on so execution does not parse again.
+    let document = async_graphql::parser::parse_query(&query).ok();
+    let operation = document.as_ref().and_then(|doc| operation_type(doc, sent.operation_name.as_deref()));
     if over_get && operation.is_some_and(|op| op != OperationType::Query) {
         let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -170,6 +172,9 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         .variables(async_graphql::Variables::from_json(sent.variables.clone()));
     if let Some(name) = &sent.operation_name {
         request = request.operation_name(name.as_str());
+    }
+    if let Some(document) = document {
+        request.set_parsed_query(document);
     }
     let key = (operation == Some(OperationType::Query)).then(|| CacheKey {
         query: &query,
@@ -192,10 +197,9 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v == "application/json")
 }
 
-/// The type of the operation `query` would run; `None` when the document does not parse or names
-/// no operation it has (execution then reports that as a GraphQL error).
-fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
+/// The type of the operation a document would run; `None` when it names no operation it has
+/// (execution then reports that as a GraphQL error).
+fn operation_type(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<OperationType> {
     match (&doc.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
