@@ -78,13 +78,13 @@ impl Catalog {
     pub fn reload_seed(&self) -> anyhow::Result<SeedReport> {
         let seed = seed::load(&self.0.seed_dir)?;
         let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        let changing = Changing::begin(&self.0.generation);
         let report = self.0.store.apply_seed(&seed);
         if let Ok(report) = &report {
             log_report(report);
             self.refresh_search(report);
         }
-        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        drop(changing);
         let report = report?;
         self.publish(&report.changes);
         Ok(report)
@@ -123,6 +123,23 @@ impl Catalog {
             // No subscriber is not an error: the change is in the log for the next sync.
             let _ = self.0.feed.send(change.clone());
         }
+    }
+}
+
+/// Marks a change under way: the generation is odd from `begin` until the guard is dropped,
+/// even when the change panics, so the parity always tells readers the truth.
+struct Changing<'a>(&'a AtomicU64);
+
+impl<'a> Changing<'a> {
+    fn begin(generation: &'a AtomicU64) -> Changing<'a> {
+        generation.fetch_add(1, Ordering::SeqCst);
+        Changing(generation)
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 

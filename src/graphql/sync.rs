@@ -146,8 +146,8 @@ impl Subscription {
         // Listen first: a change committed while the replay is read is then in one or both,
         // never in neither; sequence numbers drop the duplicates.
         let live = BroadcastStream::new(catalog.subscribe());
-        let (replayed, known_from) = match token {
-            None => (Vec::new(), 0),
+        let (replayed, floor, known_from) = match token {
+            None => (Vec::new(), 0, 0),
             Some(t) => {
                 let from = SyncToken::decode(&t, &identity, kinds, store.log_head().map_err(internal)?)?;
                 let page = store
@@ -156,24 +156,35 @@ impl Subscription {
                 if page.has_more {
                     return Err(sync_required("more changes than a subscription replays: sync first"));
                 }
-                (page.changes, from.known_from)
+                (page.changes, page.next_after, from.known_from)
             }
         };
-        let last_replayed = replayed.last().map_or(0, |c| c.seq);
-        let event = move |change: Change| {
+        let changes = replay_then_follow(replayed, floor, kinds, live);
+        Ok(changes.map(move |change| {
+            let change = change.map_err(|_lagged| {
+                sync_required("this subscription fell behind and missed changes: sync from your last token")
+            })?;
             let sync_token = SyncToken::encode(&identity, kinds, Position { seq: change.seq, known_from });
             Ok(ContentChange { change, sync_token })
-        };
-        let replay = tokio_stream::iter(replayed).map(event.clone());
-        let live = live.filter_map(move |received| match received {
-            Ok(change) if kinds.contains(change.kind) && change.seq > last_replayed => Some(event(change)),
-            Ok(_) => None,
-            Err(_lagged) => Some(Err(sync_required(
-                "this subscription fell behind and missed changes: sync from your last token",
-            ))),
-        });
-        Ok(replay.chain(live))
+        }))
     }
+}
+
+/// The replayed changes, then the live ones of `kinds` after `floor` (the position the replay
+/// reached): a change both replayed and heard live comes once, and nothing the client's token
+/// already covers comes again. A live error (the subscriber fell behind) passes through.
+fn replay_then_follow<E>(
+    replayed: Vec<Change>,
+    floor: u64,
+    kinds: KindSet,
+    live: impl Stream<Item = Result<Change, E>>,
+) -> impl Stream<Item = Result<Change, E>> {
+    let floor = replayed.last().map_or(floor, |c| c.seq.max(floor));
+    let live = live.filter(move |received| match received {
+        Ok(change) => kinds.contains(change.kind) && change.seq > floor,
+        Err(_) => true,
+    });
+    tokio_stream::iter(replayed.into_iter().map(Ok)).chain(live)
 }
 
 fn sync_required(message: &str) -> async_graphql::Error {
@@ -287,7 +298,7 @@ impl SyncToken {
         if Self::body(identity, kinds, at) != *body {
             return Err(invalid("made for other kinds"));
         }
-        if seq > log_head {
+        if seq > log_head || known_from > log_head {
             return Err(invalid("ahead of this store's changes"));
         }
         Ok(at)
@@ -331,6 +342,8 @@ mod tests {
         let token = SyncToken::encode(&identity(1), kinds, at);
         assert_eq!(SyncToken::decode(&token, &identity(1), kinds, 42).map_err(|e| e.message)?, at);
         assert!(SyncToken::decode(&token, &identity(1), kinds, 41).is_err(), "ahead of the log");
+        let mid_first_sync = SyncToken::encode(&identity(1), kinds, Position { seq: 10, known_from: 50 });
+        assert!(SyncToken::decode(&mid_first_sync, &identity(1), kinds, 40).is_err(), "first sync ahead");
         assert!(SyncToken::decode(&token, &identity(2), kinds, 99).is_err(), "another store");
         assert!(SyncToken::decode(&token, &identity(1), KindSet(0), 99).is_err(), "other kinds");
         let mut forged = URL_SAFE_NO_PAD.decode(&token).map_err(|e| e.to_string())?;
@@ -342,5 +355,36 @@ mod tests {
         assert!(SyncToken::decode("nonsense!", &identity(1), kinds, 99).is_err());
         assert!(SyncToken::decode("", &identity(1), kinds, 99).is_err());
         Ok(())
+    }
+
+    fn change(seq: u64, kind: Kind) -> Change {
+        Change { seq, id: uuid::Uuid::from_u128(u128::from(seq)), kind, op: ChangeOp::Updated, at_ms: 0 }
+    }
+
+    async fn merged(replayed: Vec<u64>, floor: u64, live: Vec<u64>) -> Vec<u64> {
+        let replayed = replayed.into_iter().map(|s| change(s, Kind::Event)).collect();
+        let live = tokio_stream::iter(live.into_iter().map(|s| Ok::<_, ()>(change(s, Kind::Event))));
+        replay_then_follow(replayed, floor, KindSet(0), live).map(|c| c.map_or(0, |c| c.seq)).collect().await
+    }
+
+    #[tokio::test]
+    async fn a_change_both_replayed_and_live_comes_once() {
+        assert_eq!(merged(vec![4, 7], 7, vec![6, 7, 8, 9]).await, [4, 7, 8, 9]);
+    }
+
+    #[tokio::test]
+    async fn with_nothing_to_replay_the_token_still_sets_the_floor() {
+        assert_eq!(merged(vec![], 12, vec![11, 12, 13]).await, [13]);
+        assert_eq!(merged(vec![], 0, vec![1, 2]).await, [1, 2], "no token: everything live");
+    }
+
+    #[tokio::test]
+    async fn live_changes_of_other_kinds_are_left_out_and_errors_pass() {
+        let kinds = KindSet::of(Some(vec![EntityKind::Reading]));
+        let live =
+            tokio_stream::iter(vec![Ok(change(5, Kind::Event)), Err("behind"), Ok(change(6, Kind::Reading))]);
+        let got: Vec<Result<u64, &str>> =
+            replay_then_follow(vec![], 0, kinds, live).map(|c| c.map(|c| c.seq)).collect().await;
+        assert_eq!(got, [Err("behind"), Ok(6)]);
     }
 }

@@ -130,11 +130,12 @@ pub async fn execute(
             headers.insert(header::CACHE_CONTROL, state.cache.cache_control.clone());
             headers.insert(header::VARY, VARY);
         }
-        // The content changed while the query ran: the answer may mix revisions, so no ETag.
+        // The content changed while the query ran (or its revision could not be read): the
+        // answer may mix revisions, so no ETag, and caches must ask again.
         _ if is_query && answer.is_ok() => {
             headers.insert(header::CACHE_CONTROL, NO_CACHE);
         }
-        // Errors (even beside partial data), operations other than queries, an unreadable store.
+        // Errors (even beside partial data), operations other than queries.
         _ => {
             headers.insert(header::CACHE_CONTROL, NO_STORE);
         }
