@@ -52,7 +52,9 @@ impl SearchQuery {
         if kinds.contains(&Kind::Person) {
             return Err(bad_input("kinds", "people are found through their items: search without `PERSON`"));
         }
-        let query = crate::search::SearchQuery { text: &query, kinds: &kinds, year, person, offset, limit };
+        let snippets = ctx.look_ahead().field("edges").field("snippet").exists();
+        let query =
+            crate::search::SearchQuery { text: &query, kinds: &kinds, year, person, offset, limit, snippets };
         let results = index.search(&query).map_err(|e| match e {
             SearchError::EmptyQuery => bad_input("query", "`query` needs at least one word"),
             other => internal(other),
@@ -105,24 +107,23 @@ impl SearchConnection {
 pub struct SearchEdge {
     cursor: String,
     score: f32,
-    snippet: Snippet,
+    /// Made only when the query selects it (see `search`).
+    snippet: Option<Snippet>,
     node: Node,
 }
 
 impl SearchEdge {
     fn new(cursor: String, hit: Hit, node: Node) -> SearchEdge {
-        let html = hit.snippet.html();
-        let snippet = Snippet {
-            field: hit.snippet.field.to_string(),
-            highlights: hit
-                .snippet
+        let snippet = hit.snippet.map(|s| Snippet {
+            field: s.field.to_string(),
+            highlights: s
                 .highlights
                 .iter()
                 .map(|r| TextRange { start: r.start as i32, end: r.end as i32 })
                 .collect(),
-            text: hit.snippet.text,
-            html,
-        };
+            html: s.html(),
+            text: s.text,
+        });
         SearchEdge { cursor, score: hit.score, snippet, node }
     }
 }
@@ -137,8 +138,8 @@ impl SearchEdge {
     async fn score(&self) -> f64 {
         f64::from(self.score)
     }
-    async fn snippet(&self) -> &Snippet {
-        &self.snippet
+    async fn snippet(&self) -> Result<&Snippet> {
+        self.snippet.as_ref().ok_or_else(|| internal("a snippet was selected but not made"))
     }
     /// The matching entity: a content item (`... on Content`), an update or the series.
     async fn node(&self) -> &Node {

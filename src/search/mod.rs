@@ -70,6 +70,8 @@ pub struct SearchQuery<'a> {
     pub person: Option<Uuid>,
     pub offset: usize,
     pub limit: usize,
+    /// Whether to make snippets (most of a search's cost): only when the client asks for them.
+    pub snippets: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +87,8 @@ pub struct Hit {
     pub kind: Kind,
     /// BM25 with field boosts; comparable only within one search.
     pub score: f32,
-    pub snippet: Snippet,
+    /// `None` unless the query asked for snippets.
+    pub snippet: Option<Snippet>,
 }
 
 /// The search index. Cheap to clone (Arc inside); Send + Sync.
@@ -194,7 +197,10 @@ impl SearchIndex {
         }
         let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(IdTieBreak);
         let (total, top) = searcher.search(&filtered, &(Count, top))?;
-        let snippets = snippet::Generators::new(&searcher, text.as_ref(), &self.inner.fields.texts)?;
+        let snippets = match query.snippets {
+            true => Some(snippet::Generators::new(&searcher, text.as_ref(), &self.inner.fields.texts)?),
+            false => None,
+        };
         let hits = top
             .into_iter()
             .map(|((score, _, _), address)| {
@@ -203,7 +209,7 @@ impl SearchIndex {
                     id: self.stored_id(&doc)?,
                     kind: self.stored_kind(&doc)?,
                     score,
-                    snippet: snippets.best(&doc),
+                    snippet: snippets.as_ref().map(|g| g.best(&doc)),
                 })
             })
             .collect::<Result<Vec<_>, SearchError>>()?;

@@ -99,11 +99,11 @@ impl Generators {
             if text.is_empty() {
                 continue;
             }
-            for generator in [en, de] {
-                let s = generator.snippet(&text);
-                if s.highlighted().is_empty() {
-                    continue;
-                }
+            // The German copy only when the English one places no word: most matches are found
+            // by the first, and each try re-analyzes the whole text.
+            let english = en.snippet(&text);
+            let s = if english.highlighted().is_empty() { de.snippet(&text) } else { english };
+            if !s.highlighted().is_empty() {
                 let weight = s.highlighted().len() as f32 * f.boost;
                 if best.as_ref().is_none_or(|(w, _)| weight > *w) {
                     best = Some((weight, convert(f.name, &text, s.fragment(), s.highlighted())));

@@ -32,7 +32,11 @@ fn ids(entries: &[(Kind, &str)]) -> anyhow::Result<BTreeSet<Uuid>> {
 }
 
 fn query(text: &str) -> SearchQuery<'_> {
-    SearchQuery { text, kinds: &[], year: None, person: None, offset: 0, limit: 100 }
+    SearchQuery { text, kinds: &[], year: None, person: None, offset: 0, limit: 100, snippets: true }
+}
+
+fn snippet(hit: &Hit) -> anyhow::Result<&Snippet> {
+    hit.snippet.as_ref().context("a snippet was asked for")
 }
 
 fn hit_ids(r: &SearchResults) -> BTreeSet<Uuid> {
@@ -93,8 +97,8 @@ fn a_name_finds_every_item_the_person_takes_part_in() -> anyhow::Result<()> {
     // The behind-the-scenes interview has no text but her name: it is found through it.
     let bts = id(Kind::Interview, "behind-the-scenes-manya-koetse")?;
     let hit = r.hits.iter().find(|h| h.id == bts).context("behind-the-scenes hit")?;
-    assert_eq!(hit.snippet.field, "people");
-    assert_eq!(hit.snippet.html(), "Manya <mark>Koetse</mark>");
+    assert_eq!(snippet(hit)?.field, "people");
+    assert_eq!(snippet(hit)?.html(), "Manya <mark>Koetse</mark>");
     Ok(())
 }
 
@@ -123,7 +127,7 @@ fn other_diacritics_fold_too() -> anyhow::Result<()> {
     for text in ["schwarzescafe", "SchwarzesCafé"] {
         let r = index.search(&query(text))?;
         assert_eq!(hit_ids(&r), BTreeSet::from([taping]), "{text:?}");
-        assert_eq!(r.hits[0].snippet.field, "venue");
+        assert_eq!(snippet(&r.hits[0])?.field, "venue");
     }
     Ok(())
 }
@@ -194,8 +198,8 @@ fn titles_weigh_more_than_body_text() -> anyhow::Result<()> {
     let r = index.search(&SearchQuery { kinds: &kinds, ..query("orwellian nightmare") })?;
     assert_eq!(r.total, 2);
     assert_eq!(r.hits[0].id, id(Kind::Event, "sinica-live-taping-2018")?);
-    assert_eq!(r.hits[0].snippet.field, "title");
-    assert_eq!(r.hits[1].snippet.field, "intro");
+    assert_eq!(snippet(&r.hits[0])?.field, "title");
+    assert_eq!(snippet(&r.hits[1])?.field, "intro");
     assert!(r.hits[0].score > r.hits[1].score);
     Ok(())
 }
@@ -248,7 +252,7 @@ fn pages_are_disjoint_and_follow_the_full_ranking() -> anyhow::Result<()> {
 fn a_snippet_marks_the_matched_word() -> anyhow::Result<()> {
     let (_dir, _store, index) = seeded()?;
     let r = index.search(&query("lander"))?;
-    let s = &r.hits.first().context("no hit")?.snippet;
+    let s = snippet(r.hits.first().context("no hit")?)?;
     assert_eq!(s.field, "title");
     assert_eq!(s.text, "Die USA und China sind beide extrem arrogante Länder");
     assert_eq!(s.highlights, vec![46..52]);
@@ -256,7 +260,7 @@ fn a_snippet_marks_the_matched_word() -> anyhow::Result<()> {
 
     // A match deep in a long summary gives a fragment around it, still marked.
     let r = index.search(&query("paternalism"))?;
-    let s = &r.hits.first().context("no hit")?.snippet;
+    let s = snippet(r.hits.first().context("no hit")?)?;
     assert_eq!(s.field, "quote");
     assert!(s.html().contains("<mark>paternalism</mark>"), "{}", s.html());
     Ok(())
@@ -318,5 +322,14 @@ fn edit(path: &Path, from: &str, to: &str) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)?;
     ensure!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1))?;
+    Ok(())
+}
+
+#[test]
+fn snippets_are_made_only_when_asked_for() -> anyhow::Result<()> {
+    let (_dir, _store, index) = seeded()?;
+    let r = index.search(&SearchQuery { snippets: false, ..query("Koetse") })?;
+    ensure!(!r.hits.is_empty());
+    ensure!(r.hits.iter().all(|h| h.snippet.is_none()));
     Ok(())
 }

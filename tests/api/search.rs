@@ -122,3 +122,17 @@ async fn bad_searches_are_refused() {
     let result = search(&app, json!({ "q": "title:(\"unbalanced AND OR -" })).await;
     assert!(result["totalCount"].as_u64().is_some());
 }
+
+#[tokio::test]
+async fn snippets_come_through_fragments_and_are_skipped_when_not_selected() {
+    let app = spawn_app().await;
+    let query = r#"query { search(query: "Lander") { edges { ...Hit } } }
+                   fragment Hit on SearchEdge { snippet { html } node { id } }"#;
+    let data = app.data(query, json!({})).await;
+    let html = data["search"]["edges"][0]["snippet"]["html"].as_str().unwrap_or_default().to_string();
+    assert!(html.contains("<mark>Länder</mark>"), "{data:#}");
+    let data = app
+        .data(r#"{ search(query: "Lander") { totalCount edges { score node { id } } } }"#, json!({}))
+        .await;
+    assert_eq!(data["search"]["totalCount"], 1);
+}
