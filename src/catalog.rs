@@ -162,3 +162,23 @@ fn log_report(r: &SeedReport) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_snapshot_while_a_change_is_under_way() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
+        let catalog = Catalog::open(&dir.path().join("store"), &seed)?;
+        let before = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled at start"))?;
+        let changing = Changing::begin(&catalog.0.generation);
+        assert_eq!(catalog.snapshot(), None, "readers cannot vouch for what they read");
+        drop(changing);
+        let after = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled again"))?;
+        assert_eq!(after.revision, before.revision);
+        assert_ne!(after, before, "a reader that straddled the change sees a different snapshot");
+        Ok(())
+    }
+}
