@@ -199,7 +199,7 @@ fn item_filter(args: &ListArgs, role_person: Option<Uuid>) -> Result<ItemFilter>
     })
 }
 
-fn page_size(argument: &str, n: Option<i32>) -> Result<Option<usize>> {
+pub(super) fn page_size(argument: &str, n: Option<i32>) -> Result<Option<usize>> {
     match n {
         None => Ok(None),
         Some(n) if (0..=MAX_PAGE_SIZE).contains(&n) => Ok(Some(n as usize)),

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use super::connection::{PageInfo, MAX_PAGE_SIZE};
+use super::connection::PageInfo;
 use super::content::Node;
 use super::error::{bad_input, internal};
 use super::values::EntityKind;
@@ -37,16 +37,7 @@ impl SearchQuery {
         let index = ctx.data::<SearchIndex>()?;
         let year = super::args::year(year)?;
         let person = super::args::person(store, person.as_deref())?;
-        let limit = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n @ 0..=MAX_PAGE_SIZE) => n as usize,
-            Some(n) => {
-                return Err(bad_input(
-                    "first",
-                    format!("`first` must be between 0 and {MAX_PAGE_SIZE}, got {n}"),
-                ))
-            }
-        };
+        let limit = super::connection::page_size("first", first)?.unwrap_or(DEFAULT_PAGE_SIZE);
         let offset = after.as_deref().map(decode_cursor).transpose()?.map_or(0, |o| o + 1);
         let kinds: Vec<Kind> = kinds.into_iter().flatten().map(Kind::from).collect();
         if kinds.contains(&Kind::Person) {

@@ -106,13 +106,4 @@ impl Store {
         }
         Ok(page)
     }
-
-    /// The latest change of an entity (its creation or last update), if the log has one.
-    pub fn last_change(&self, id: Uuid) -> Result<Option<Change>, StoreError> {
-        let Some(seq) = self.change_seq.get(id.as_bytes())? else { return Ok(None) };
-        match self.changes.get(seq)? {
-            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
-            None => Ok(None),
-        }
-    }
 }

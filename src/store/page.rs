@@ -76,15 +76,22 @@ impl Store {
         if req.first.is_some() && req.last.is_some() {
             return Err(StoreError::BadKey("first and last together".into()));
         }
-        let index = IndexRange { store: self, spec };
         match spec.walk {
-            Walk::Index => page_of(&index, req),
+            Walk::Index => page_of(&IndexRange { store: self, spec }, req),
             Walk::Sorted(order) => {
+                // Every item is read once to sort it, so the item filters are checked on that
+                // read rather than on one of their own; the index walk only checks kinds.
+                let kinds_only = ItemFilter { kinds: spec.filter.kinds.clone(), ..ItemFilter::default() };
+                let by_index = ListSpec { filter: &kinds_only, ..spec.clone() };
                 let mut sorted = BTreeMap::new();
-                for entry in index.range((Bound::Unbounded, Bound::Unbounded)) {
+                for entry in
+                    (IndexRange { store: self, spec: &by_index }).range((Bound::Unbounded, Bound::Unbounded))
+                {
                     let (_, kind, id) = entry?;
                     if let Some(Entity::Item(item)) = self.entity_of(kind, id)? {
-                        sorted.insert(sort_key(order, &item), (kind, id));
+                        if spec.filter.keeps(&item) {
+                            sorted.insert(sort_key(order, &item), (kind, id));
+                        }
                     }
                 }
                 page_of(&Sorted(sorted), req)
