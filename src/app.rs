@@ -6,14 +6,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
+use crate::auth::Tokens;
 use crate::catalog::Catalog;
-use crate::cli::{CacheArgs, ServeArgs};
+use crate::cli::{CacheArgs, EditingArgs, ServeArgs};
 use crate::http;
 
 /// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store. SIGHUP
 /// re-reads the seed folder and applies it while serving.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = http_config(&args.cache)?;
+    let config = http_config(&args.cache, &args.editing)?;
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
     reload_on_sighup(catalog.clone());
     let listener =
@@ -32,8 +33,18 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The HTTP configuration the flags ask for; reads and checks the persisted-query list.
-pub fn http_config(args: &CacheArgs) -> anyhow::Result<http::HttpConfig> {
+/// The HTTP configuration the flags ask for; reads and checks the persisted-query list and
+/// the tokens.
+pub fn http_config(args: &CacheArgs, editing: &EditingArgs) -> anyhow::Result<http::HttpConfig> {
+    let tokens = Tokens::load(Some(&editing.tokens_file), editing.tokens.as_deref())?;
+    if tokens.is_empty() {
+        tracing::info!(
+            "no API tokens ({} has none): reads only; `scs-series token create NAME` makes one",
+            editing.tokens_file.display()
+        );
+    } else {
+        tracing::info!(tokens = tokens.len(), "API tokens loaded");
+    }
     let registry = match &args.persisted_queries {
         Some(path) => {
             let registry = http::persisted::Registry::load(path)?;
@@ -51,6 +62,8 @@ pub fn http_config(args: &CacheArgs) -> anyhow::Result<http::HttpConfig> {
         persisted_queries: Arc::new(registry),
         only_persisted: args.only_persisted,
         apq_cache_size: args.apq_cache_size,
+        tokens: Arc::new(tokens),
+        backup_dir: editing.backup_dir.clone(),
     })
 }
 

@@ -9,10 +9,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use tokio::sync::broadcast;
 
-use crate::domain::{Kind, Slug};
+use crate::domain::{Entity, Kind, Slug};
+use crate::editing::{self, EditError, Reference};
 use crate::search::SearchIndex;
 use crate::seed;
-use crate::store::{Change, SeedReport, Store};
+use crate::store::backup::BackupInfo;
+use crate::store::{Change, Origin, Report, Store};
 
 /// How many changes a live subscriber may fall behind before it is told to resync.
 const FEED_CAPACITY: usize = 1024;
@@ -26,7 +28,8 @@ struct Parts {
     search: SearchIndex,
     seed_dir: PathBuf,
     feed: broadcast::Sender<Change>,
-    /// Serialises seed applications, so two reloads never interleave their diffs.
+    /// Serialises every change (seed reloads and editors' changes), so two never interleave
+    /// their diffs and a version check holds until the change it guards is committed.
     writer: Mutex<()>,
     /// Odd while a change is under way (the store written, the index not yet refreshed): a
     /// sequence lock, so readers can tell whether what they read belongs to one revision
@@ -52,6 +55,10 @@ impl Catalog {
             .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
         let report = store.apply_seed(&seed)?;
         log_report(&report);
+        let edited = store.edit_marks()?.len();
+        if edited > 0 {
+            tracing::info!(edited, "entities edited through the API are kept as edited over the seed");
+        }
         let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let (writer, generation) = (Mutex::new(()), AtomicU64::new(0));
@@ -75,7 +82,7 @@ impl Catalog {
 
     /// Re-reads the seed folder and applies it (on SIGHUP). A broken seed changes nothing and
     /// is reported as an error; the store keeps serving what it had.
-    pub fn reload_seed(&self) -> anyhow::Result<SeedReport> {
+    pub fn reload_seed(&self) -> anyhow::Result<Report> {
         let seed = seed::load(&self.0.seed_dir)?;
         let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let changing = Changing::begin(&self.0.generation);
@@ -88,6 +95,65 @@ impl Catalog {
         let report = report?;
         self.publish(&report.changes);
         Ok(report)
+    }
+
+    /// Makes an editor's change (`actor` is the token's name, `operation` the mutation's), and
+    /// answers once it is durable: committed in one transaction and flushed to disk.
+    pub async fn edit(
+        &self,
+        actor: &str,
+        operation: &str,
+        change: editing::Change,
+    ) -> Result<Edited, EditError> {
+        let catalog = self.clone();
+        let (actor, operation) = (actor.to_string(), operation.to_string());
+        let edited = tokio::task::spawn_blocking(move || catalog.edit_now(&actor, &operation, &change))
+            .await
+            .map_err(|e| {
+                EditError::Store(crate::store::StoreError::BadKey(format!("edit task failed: {e}")))
+            })??;
+        self.0.store.flush_async().await?;
+        Ok(edited)
+    }
+
+    fn edit_now(&self, actor: &str, operation: &str, change: &editing::Change) -> Result<Edited, EditError> {
+        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let store = &self.0.store;
+        if let Some((id, expected)) = change.target() {
+            let actual = store.version(id)?;
+            if actual == 0 {
+                return Err(EditError::NotFound(change.kind(), id));
+            }
+            if actual != expected {
+                return Err(EditError::StaleVersion { expected, actual });
+            }
+        }
+        let plan = editing::plan(&store.content()?, change)?;
+        let changing = Changing::begin(&self.0.generation);
+        let report = store.commit(&plan.content, Origin::Editor { actor, operation });
+        if let Ok(report) = &report {
+            self.refresh_search(report);
+        }
+        drop(changing);
+        let report = report?;
+        self.publish(&report.changes);
+        let entity = store.entity(plan.id)?;
+        let version = store.version(plan.id)?;
+        Ok(Edited { entity, version, revision: report.revision, detached: plan.detached })
+    }
+
+    /// Writes a backup of the store into `dir` (created when missing) while serving: changes
+    /// wait until it is written, so it holds one revision.
+    pub fn backup_into(&self, dir: &Path) -> anyhow::Result<BackupInfo> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let revision = self.0.store.revision()?;
+        let stamp =
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "");
+        let path = dir.join(format!("scs-series-r{revision}-{stamp}.backup"));
+        let info = self.0.store.backup(&path)?;
+        tracing::info!(path = %info.path.display(), bytes = info.bytes, revision, "backup written");
+        Ok(info)
     }
 
     /// The current content's revision, or `None` while a change is under way.
@@ -103,7 +169,7 @@ impl Catalog {
 
     /// Brings the search index in step with what `report` changed; should that fail, rebuilds
     /// it whole, so one failure cannot leave entities stale until the next restart.
-    fn refresh_search(&self, report: &SeedReport) {
+    fn refresh_search(&self, report: &Report) {
         let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
         if let Err(e) = self.0.search.refresh(&self.0.store, &ids) {
             tracing::error!("search index refresh failed ({e}); rebuilding it");
@@ -126,6 +192,18 @@ impl Catalog {
     }
 }
 
+/// What an editor's change left.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    /// The entity as it now is; `None` once deleted.
+    pub entity: Option<Entity>,
+    pub version: u64,
+    /// The store's revision after the change.
+    pub revision: u64,
+    /// What a forced delete detached.
+    pub detached: Vec<Reference>,
+}
+
 /// Marks a change under way: the generation is odd from `begin` until the guard is dropped,
 /// even when the change panics, so the parity always tells readers the truth.
 struct Changing<'a>(&'a AtomicU64);
@@ -143,7 +221,7 @@ impl Drop for Changing<'_> {
     }
 }
 
-fn log_report(r: &SeedReport) {
+fn log_report(r: &Report) {
     if r.unchanged {
         tracing::info!(revision = r.revision, "seed unchanged; store left as it is");
         return;
@@ -160,6 +238,13 @@ fn log_report(r: &SeedReport) {
         if !list.is_empty() {
             tracing::info!("seed {what}: {}", names(list).join(", "));
         }
+    }
+    for (kind, slug) in &r.kept_edits {
+        tracing::warn!(
+            "{}/{slug} was edited through the API and the seed changed it too: the edit was kept \
+             (`scs-series export` writes the edited state, to bring the seed up to date)",
+            kind.name()
+        );
     }
 }
 

@@ -34,6 +34,65 @@ pub enum Command {
         #[arg(default_value = "./seed")]
         dir: PathBuf,
     },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the store (server stopped): entities, indexes, versions, change log and content
+    /// agree. Exits non-zero with every problem found.
+    CheckStore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Also list the entities edited through the API that this seed folder changed too.
+        #[arg(long, env = "SCS_SEED_DIR")]
+        seed_dir: Option<PathBuf>,
+    },
+    /// Write the store's content as a seed folder (server stopped): `serve --seed-dir DIR`
+    /// serves exactly the same content.
+    Export {
+        /// The folder to write (created when missing; its seed files are replaced).
+        dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Back the whole store up into one file (server stopped; while serving, use the
+    /// `backup` mutation).
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Replace the store with a backup (server stopped). The file is verified first; the
+    /// store it replaces is kept beside it, renamed.
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token, store its salted hash in the tokens file, and print the token (once).
+    Create {
+        /// Who or what the token is for; it is recorded in the audit log.
+        name: String,
+        /// What it may do: read, write (content) or admin (also the audit log and backups).
+        #[arg(long, default_value = "write")]
+        scope: crate::auth::Scope,
+        #[arg(long, env = "SCS_TOKENS_FILE", default_value = DEFAULT_TOKENS_FILE)]
+        tokens_file: PathBuf,
+    },
+}
+
+/// The default tokens file.
+pub const DEFAULT_TOKENS_FILE: &str = "./tokens.toml";
+
+/// Which store an offline command works on.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Folder of the sled store.
+    #[arg(long, env = "SCS_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -49,6 +108,23 @@ pub struct ServeArgs {
     pub seed_dir: PathBuf,
     #[command(flatten)]
     pub cache: CacheArgs,
+    #[command(flatten)]
+    pub editing: EditingArgs,
+}
+
+/// Tokens and backups of the editorial API.
+#[derive(Debug, Clone, Args)]
+pub struct EditingArgs {
+    /// The API tokens' salted hashes (`scs-series token create` writes it); a missing file
+    /// holds no tokens.
+    #[arg(long, env = "SCS_TOKENS_FILE", value_name = "FILE", default_value = DEFAULT_TOKENS_FILE)]
+    pub tokens_file: PathBuf,
+    /// More tokens, as `name:scope:hash` separated by commas (for containers).
+    #[arg(long, env = "SCS_TOKENS", value_name = "LIST", hide_env_values = true)]
+    pub tokens: Option<String>,
+    /// Where the `backup` mutation writes.
+    #[arg(long, env = "SCS_BACKUP_DIR", value_name = "DIR", default_value = http::config::DEFAULT_BACKUP_DIR)]
+    pub backup_dir: PathBuf,
 }
 
 /// HTTP caching and persisted queries.

@@ -15,10 +15,13 @@
 //! - [`http`]: the axum router: GraphQL over POST and GET, the self-hosted GraphiQL, health.
 //! - [`cli`] and [`app`]: flags, wiring, start-up.
 
+pub mod admin;
 pub mod app;
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod domain;
+pub mod editing;
 pub mod graphql;
 pub mod http;
 pub mod search;

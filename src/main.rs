@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use scs_series::cli::{Cli, Command};
-use scs_series::{app, graphql, seed};
+use scs_series::cli::{Cli, Command, TokenCommand};
+use scs_series::{admin, app, auth, graphql, seed};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -20,6 +20,27 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::CheckSeed { dir }) => check_seed(&dir),
+        Some(Command::Token(TokenCommand::Create { name, scope, tokens_file })) => {
+            auth::create(&tokens_file, &name, scope)
+                .map(|token| {
+                    eprintln!(
+                        "token `{name}` ({scope}) added to {}; it is shown this once:",
+                        tokens_file.display()
+                    );
+                    println!("{token}");
+                })
+                .map_err(Into::into)
+        }
+        Some(Command::CheckStore { store, seed_dir }) => {
+            match admin::check_store(&store.data_dir, seed_dir.as_deref()) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(anyhow::anyhow!("the store has problems (listed above)")),
+                Err(e) => Err(e),
+            }
+        }
+        Some(Command::Export { dir, store }) => admin::export(&store.data_dir, &dir),
+        Some(Command::Backup { file, store }) => admin::backup(&store.data_dir, &file),
+        Some(Command::Restore { file, store }) => admin::restore(&store.data_dir, &file),
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
     };
@@ -41,9 +62,9 @@ fn check_seed(dir: &std::path::Path) -> anyhow::Result<()> {
     println!(
         "{}: ok ({} items, {} people, {} updates)",
         dir.display(),
-        seed.items.len(),
-        seed.people.len(),
-        seed.updates.len()
+        seed.content.items.len(),
+        seed.content.people.len(),
+        seed.content.updates.len()
     );
     Ok(())
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::content::*;
 use super::error::{bad_input, internal};
 use super::values::{ContentKind, ContentOrder, Role};
-use crate::domain::{Kind, Language, PartialDate, Person, Update};
+use crate::domain::{Kind, Language, PartialDate, Person, Series, Update};
 use crate::store::{keys, Entity, ItemFilter, ListOrder, ListSpec, PageRequest, Store, Walk};
 
 /// Largest page a client may ask for; more is an error, never a silent cut.
@@ -99,6 +99,15 @@ impl FromEntity for Person {
     fn from_entity(entity: Entity) -> Option<Self> {
         match entity {
             Entity::Person(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl FromEntity for Series {
+    fn from_entity(entity: Entity) -> Option<Self> {
+        match entity {
+            Entity::Series(s) => Some(s),
             _ => None,
         }
     }

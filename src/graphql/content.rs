@@ -37,7 +37,12 @@ use crate::store::{Entity, Store};
     field(name = "language", ty = "Option<String>", desc = "BCP 47 tag (`en`, `de`)."),
     field(name = "image", ty = "Option<Image>"),
     field(name = "people", ty = "Vec<Participation>", arg(name = "role", ty = "Option<Role>")),
-    field(name = "note", ty = "Option<String>")
+    field(name = "note", ty = "Option<String>"),
+    field(
+        name = "version",
+        ty = "u64",
+        desc = "1 when created, one more each time it changes: send it as `expectedVersion` to change it."
+    )
 )]
 pub enum Content {
     Event(Event),
@@ -179,9 +184,18 @@ macro_rules! content_type {
             async fn note(&self) -> Option<String> {
                 self.item.note.clone()
             }
+            /// 1 when created, one more each time it changes: send it as `expectedVersion` to change it.
+            async fn version(&self, ctx: &Context<'_>) -> Result<u64> {
+                version_of(ctx, self.item.id)
+            }
             $($own)*
         }
     };
+}
+
+/// An entity's current version.
+pub(super) fn version_of(ctx: &Context<'_>, id: uuid::Uuid) -> Result<u64> {
+    ctx.data::<Store>()?.version(id).map_err(internal)
 }
 
 fn participations(item: &Item, role: Option<Role>) -> Vec<Participation> {

@@ -3,36 +3,40 @@
 //! Resolvers read the store through its query methods only; they never see sled's byte layout.
 
 mod args;
+mod audit;
 mod connection;
 mod content;
 mod error;
 mod facets;
+mod inputs;
 pub(crate) mod limits;
+mod mutation;
 mod people;
 mod query;
 mod search;
 mod sync;
 mod values;
 
-use async_graphql::{EmptyMutation, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use connection::MAX_PAGE_SIZE;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
+pub use mutation::{BackupDir, Mutation};
 pub use query::Query;
 pub use sync::Subscription;
 
 use crate::catalog::Catalog;
 
-/// The root query: the content lists and lookups, search, facets, and delta sync.
+/// The root query: the content lists and lookups, search, facets, delta sync and the audit log.
 #[derive(MergedObject)]
-pub struct Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery);
+pub struct Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery, audit::AuditQuery);
 
-pub type ApiSchema = Schema<Root, EmptyMutation, Subscription>;
+pub type ApiSchema = Schema<Root, Mutation, Subscription>;
 
-fn builder() -> SchemaBuilder<Root, EmptyMutation, Subscription> {
+fn builder() -> SchemaBuilder<Root, Mutation, Subscription> {
     Schema::build(
-        Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery),
-        EmptyMutation,
+        Root(Query, search::SearchQuery, facets::FacetsQuery, sync::SyncQuery, audit::AuditQuery),
+        Mutation,
         Subscription,
     )
     .limit_depth(MAX_DEPTH)
@@ -41,9 +45,14 @@ fn builder() -> SchemaBuilder<Root, EmptyMutation, Subscription> {
     .extension(limits::ErrorCodes)
 }
 
-/// The schema, serving `catalog`.
-pub fn schema(catalog: Catalog) -> ApiSchema {
-    builder().data(catalog.store().clone()).data(catalog.search().clone()).data(catalog).finish()
+/// The schema, serving `catalog`; the `backup` mutation writes into `backups`.
+pub fn schema(catalog: Catalog, backups: BackupDir) -> ApiSchema {
+    builder()
+        .data(catalog.store().clone())
+        .data(catalog.search().clone())
+        .data(catalog)
+        .data(backups)
+        .finish()
 }
 
 /// The schema's SDL, as checked in at `schema.graphql`.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Result, ID};
 
 use super::connection::*;
-use super::content::Content;
+use super::content::{version_of, Content};
 use super::error::internal;
 use crate::domain::{Image, InterviewCategory, Kind, Person, Series, Update};
 use crate::store::{Scope, Store};
@@ -38,6 +38,10 @@ object_with_lists! {
     async fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }
+    /// 1 when created, one more each time it changes: send it as `expectedVersion` to change it.
+    async fn version(&self, ctx: &Context<'_>) -> Result<u64> {
+        version_of(ctx, self.id)
+    }
 }
 
 /// A year's section of the page ("2019 Update").
@@ -57,6 +61,10 @@ impl Update {
     }
     async fn intro(&self) -> Option<&str> {
         self.intro.as_deref()
+    }
+    /// 1 when created, one more each time it changes: send it as `expectedVersion` to change it.
+    async fn version(&self, ctx: &Context<'_>) -> Result<u64> {
+        version_of(ctx, self.id)
     }
     /// The section's items, in page order.
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<Content>> {
@@ -98,6 +106,10 @@ impl Series {
     }
     async fn hero_image(&self) -> Option<&Image> {
         self.hero_image.as_ref()
+    }
+    /// 1 when created, one more each time it changes: send it as `expectedVersion` to change it.
+    async fn version(&self, ctx: &Context<'_>) -> Result<u64> {
+        version_of(ctx, self.id)
     }
     /// The yearly sections, newest first.
     async fn updates(&self, ctx: &Context<'_>) -> Result<Vec<Update>> {

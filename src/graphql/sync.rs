@@ -322,7 +322,7 @@ impl SyncToken {
     }
 }
 
-fn rfc3339(at_ms: u64) -> String {
+pub(super) fn rfc3339(at_ms: u64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(at_ms);
     humantime::format_rfc3339_millis(at).to_string()
 }

@@ -77,7 +77,8 @@ pub enum ContentOrder {
 }
 
 /// A person's part in an item.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 #[graphql(remote = "crate::domain::Role")]
 pub enum Role {
     Speaker,
@@ -89,7 +90,8 @@ pub enum Role {
 }
 
 /// Which group of interviews an interview belongs to.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 #[graphql(remote = "crate::domain::InterviewCategory")]
 pub enum InterviewCategory {
     /// The interview series of July / August 2018.
@@ -100,7 +102,8 @@ pub enum InterviewCategory {
     BehindTheScenes,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 #[graphql(remote = "crate::domain::EventFormat")]
 pub enum EventFormat {
     Webcast,

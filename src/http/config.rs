@@ -1,9 +1,11 @@
 //! What the HTTP layer can be told at start-up: cache lifetimes and persisted queries.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::persisted::Registry;
+use crate::auth::Tokens;
 
 /// Default `Cache-Control: max-age` of a query's answer.
 pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
@@ -11,6 +13,9 @@ pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
 pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// Default number of automatic persisted queries remembered (least recently used go first).
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+
+/// Default folder of the backups the `backup` mutation writes.
+pub const DEFAULT_BACKUP_DIR: &str = "./backups";
 
 /// The router's configuration; [`HttpConfig::default`] is what `serve` uses without flags.
 #[derive(Clone)]
@@ -25,6 +30,10 @@ pub struct HttpConfig {
     pub only_persisted: bool,
     /// How many automatic persisted queries to remember; 0 remembers none.
     pub apq_cache_size: usize,
+    /// The API tokens editors and admins authenticate with (none: writes are refused).
+    pub tokens: Arc<Tokens>,
+    /// Where the `backup` mutation writes.
+    pub backup_dir: PathBuf,
 }
 
 impl Default for HttpConfig {
@@ -35,6 +44,8 @@ impl Default for HttpConfig {
             persisted_queries: Arc::new(Registry::default()),
             only_persisted: false,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+            tokens: Arc::new(Tokens::default()),
+            backup_dir: PathBuf::from(DEFAULT_BACKUP_DIR),
         }
     }
 }

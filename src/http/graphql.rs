@@ -176,7 +176,11 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     if let Some(document) = document {
         request.set_parsed_query(document);
     }
-    let key = (operation == Some(OperationType::Query)).then(|| CacheKey {
+    let authorization = headers.get(header::AUTHORIZATION);
+    request = request.data(state.tokens.credentials(authorization.map(HeaderValue::as_bytes)));
+    // An answer to a request with a token may hold what only that token may read (the audit
+    // log): it is never cached, by us or anyone.
+    let key = (operation == Some(OperationType::Query) && authorization.is_none()).then(|| CacheKey {
         query: &query,
         operation_name: sent.operation_name.as_deref(),
         variables: &sent.variables,

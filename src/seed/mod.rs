@@ -6,6 +6,7 @@
 
 mod convert;
 mod error;
+pub mod export;
 pub mod raw;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -15,7 +16,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use crate::domain::{Item, Kind, Person, Series, Slug, Update};
+use crate::domain::{Content, Kind, Slug};
 use convert::FileCtx;
 pub use error::{SeedError, SeedErrors};
 use raw::*;
@@ -23,10 +24,8 @@ use raw::*;
 /// The series' content as read from a seed folder, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seed {
-    pub series: Option<Series>,
-    pub people: Vec<Person>,
-    pub updates: Vec<Update>,
-    pub items: Vec<Item>,
+    /// In canonical order (see [`Content::normalize`]).
+    pub content: Content,
     /// SHA-256 over every seed file's name and bytes: the store compares it to skip unchanged seeds.
     pub digest: String,
 }
@@ -48,15 +47,33 @@ pub const SEED_FILES: &[&str] = &[
 
 /// Reads and validates the seed folder `dir`.
 pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
-    let files = read_files(dir)?;
+    parse_files(read_files(dir)?)
+}
+
+/// Validates content by the seed's rules: it is written out in the seed format and read back,
+/// so whatever the store holds is always a seed that `load` accepts, and the errors are the
+/// seed's own (each naming its item and field).
+pub fn check(content: &Content) -> Result<Content, SeedErrors> {
+    check_tables(export::tables(content))
+}
+
+/// Validates entities given as seed tables (kind, table): what an editor's change becomes.
+pub fn check_tables(tables: Vec<(Kind, toml::Table)>) -> Result<Content, SeedErrors> {
+    let files = export::files_of(tables)
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), PathBuf::from(name), text))
+        .collect();
+    parse_files(files).map(|seed| seed.content)
+}
+
+/// Validates the files of a seed folder: (file name, path for messages, text), every one of
+/// [`SEED_FILES`] present.
+fn parse_files(mut files: Vec<SeedFile>) -> Result<Seed, SeedErrors> {
+    // People first, so every other file can check its person references with their lines.
+    files.sort_by_key(|(name, _, _)| (name != "people.toml", name.clone()));
     let mut errors = Vec::new();
-    let mut seed = Seed {
-        series: None,
-        people: Vec::new(),
-        updates: Vec::new(),
-        items: Vec::new(),
-        digest: digest(&files),
-    };
+    let mut seed = Seed { content: Content::default(), digest: digest(&files) };
+    let content = &mut seed.content;
     // Where each entity came from, for cross-reference errors.
     let mut origin: HashMap<(bool, Slug), PathBuf> = HashMap::new();
     let mut known_people: HashSet<String> = HashSet::new();
@@ -67,35 +84,37 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
         match name.as_str() {
             "series.toml" => {
                 if let Some(f) = parse::<SeriesFile>(&mut ctx, src) {
-                    seed.series = ctx.series(&f);
+                    content.series = ctx.series(&f);
                 }
             }
-            "people.toml" => each(&mut ctx, src, |f: PeopleFile| f.person, FileCtx::person, &mut seed.people),
-            "updates.toml" => {
-                each(&mut ctx, src, |f: UpdatesFile| f.update, FileCtx::update, &mut seed.updates)
+            "people.toml" => {
+                each(&mut ctx, src, |f: PeopleFile| f.person, FileCtx::person, &mut content.people)
             }
-            "events.toml" => each(&mut ctx, src, |f: EventsFile| f.event, FileCtx::event, &mut seed.items),
+            "updates.toml" => {
+                each(&mut ctx, src, |f: UpdatesFile| f.update, FileCtx::update, &mut content.updates)
+            }
+            "events.toml" => each(&mut ctx, src, |f: EventsFile| f.event, FileCtx::event, &mut content.items),
             "interviews.toml" => {
-                each(&mut ctx, src, |f: InterviewsFile| f.interview, FileCtx::interview, &mut seed.items)
+                each(&mut ctx, src, |f: InterviewsFile| f.interview, FileCtx::interview, &mut content.items)
             }
             "press.toml" => {
-                each(&mut ctx, src, |f: PressFile| f.press_item, FileCtx::press_item, &mut seed.items)
+                each(&mut ctx, src, |f: PressFile| f.press_item, FileCtx::press_item, &mut content.items)
             }
             "podcast.toml" => each(
                 &mut ctx,
                 src,
                 |f: PodcastFile| f.podcast_episode,
                 FileCtx::podcast_episode,
-                &mut seed.items,
+                &mut content.items,
             ),
             "articles.toml" => {
-                each(&mut ctx, src, |f: ArticlesFile| f.article, FileCtx::article, &mut seed.items)
+                each(&mut ctx, src, |f: ArticlesFile| f.article, FileCtx::article, &mut content.items)
             }
             "fact_sheets.toml" => {
-                each(&mut ctx, src, |f: FactSheetsFile| f.fact_sheet, FileCtx::fact_sheet, &mut seed.items)
+                each(&mut ctx, src, |f: FactSheetsFile| f.fact_sheet, FileCtx::fact_sheet, &mut content.items)
             }
             "readings.toml" => {
-                each(&mut ctx, src, |f: ReadingsFile| f.reading, FileCtx::reading, &mut seed.items)
+                each(&mut ctx, src, |f: ReadingsFile| f.reading, FileCtx::reading, &mut content.items)
             }
             _ => ctx.error(
                 None,
@@ -105,15 +124,16 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
         }
         errors.append(&mut ctx.errors);
         unreadable.extend(ctx.unreadable.drain(..));
-        known_people.extend(seed.people.iter().map(|p| p.slug.to_string()));
-        for p in &seed.people {
+        known_people.extend(content.people.iter().map(|p| p.slug.to_string()));
+        for p in &content.people {
             origin.entry((true, p.slug.clone())).or_insert_with(|| path.clone());
         }
-        for s in seed.items.iter().map(|i| &i.slug).chain(seed.updates.iter().map(|u| &u.slug)) {
+        for s in content.items.iter().map(|i| &i.slug).chain(content.updates.iter().map(|u| &u.slug)) {
             origin.entry((false, s.clone())).or_insert_with(|| path.clone());
         }
     }
-    check_references(&seed, &origin, &unreadable, &mut errors);
+    check_references(content, &origin, &unreadable, &mut errors);
+    content.normalize();
     if errors.is_empty() {
         Ok(seed)
     } else {
@@ -168,8 +188,6 @@ fn read_files(dir: &Path) -> Result<Vec<SeedFile>, SeedErrors> {
     if !errors.is_empty() {
         return Err(SeedErrors(errors));
     }
-    // People first, so every other file can check its person references with their lines.
-    files.sort_by_key(|(name, _, _)| (name != "people.toml", name.clone()));
     Ok(files)
 }
 
@@ -249,7 +267,7 @@ fn table_starts(src: &str) -> Option<Vec<(usize, Option<String>)>> {
 
 /// Cross-file checks: duplicate slugs, unknown people, dangling references.
 fn check_references(
-    seed: &Seed,
+    seed: &Content,
     origin: &HashMap<(bool, Slug), PathBuf>,
     unreadable: &HashSet<String>,
     errors: &mut Vec<SeedError>,

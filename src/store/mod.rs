@@ -7,9 +7,18 @@
 //! - `index_keys`: UUID → the index keys the entity owns, so a removal deletes exactly them;
 //! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`];
 //! - `changes`, `change_seq`: the change log (see [`changes`]);
-//! - `meta`: the seed digest, the store revision, the log head and the store's identity.
+//! - `versions`: UUID → the entity's version, bumped whenever its value changes;
+//! - `edits`: which entities editors changed (see [`edits`]); `audit`: every change (see [`audit`]);
+//! - `meta`: the seed digest, the store revision, the log heads and the store's identity.
+//!
+//! Every change, from a seed or an editor, goes through [`Store::commit`]: one transaction
+//! over all of these trees, then a flush.
 
+mod audit;
+pub mod backup;
 mod changes;
+mod check;
+pub mod edits;
 mod facets;
 mod filter;
 pub mod keys;
@@ -24,9 +33,13 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Transactional, Tree};
 use uuid::Uuid;
 
-use crate::domain::{entity_id, Item, Kind, Person, Series, Slug, Update};
+pub use crate::domain::Entity;
+use crate::domain::{entity_id, Content, Item, Kind, Person, Series, Slug};
 use crate::seed::Seed;
+pub use audit::{AuditEntry, SEED_ACTOR};
 pub use changes::{Change, ChangeOp, ChangePage};
+pub use check::CheckReport;
+pub use edits::EditMark;
 pub use facets::{FacetFilter, Facets};
 pub use filter::{ItemFilter, ListOrder};
 pub use keys::{IndexTree, Scope};
@@ -44,6 +57,10 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
     #[error("stored key is corrupt: {0}")]
     BadKey(String),
+    /// The seed cannot be laid over the editors' changes (it removes a person an edited item
+    /// names, say): nothing was written.
+    #[error("the seed does not fit the edits made through the API: {0}")]
+    SeedConflict(String),
 }
 
 impl From<TransactionError<StoreError>> for StoreError {
@@ -55,10 +72,10 @@ impl From<TransactionError<StoreError>> for StoreError {
     }
 }
 
-/// What applying a seed changed.
+/// What a commit changed.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SeedReport {
-    /// True when the store already held this exact seed.
+pub struct Report {
+    /// True when the store already held this exact seed (nothing was done).
     pub unchanged: bool,
     pub added: Vec<(Kind, Slug)>,
     pub changed: Vec<(Kind, Slug)>,
@@ -66,17 +83,19 @@ pub struct SeedReport {
     pub revision: u64,
     /// The change-log entries written, in sequence order.
     pub changes: Vec<Change>,
+    /// The new version of every entity whose value changed.
+    pub versions: BTreeMap<Uuid, u64>,
+    /// Edited entities the seed changed too: the edit was kept (see [`edits`]).
+    pub kept_edits: Vec<(Kind, Slug)>,
 }
 
-/// Any stored entity.
-// Entities are short-lived values on their way to a resolver; boxing the big variant buys nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Entity {
-    Item(Item),
-    Person(Person),
-    Update(Update),
-    Series(Series),
+/// Where a change comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// A seed folder with this digest; `settled` edit marks are cleared (the seed caught up).
+    Seed { digest: &'a str, settled: &'a [Uuid] },
+    /// An editor through the API: every entity whose value changes is marked as edited.
+    Editor { actor: &'a str, operation: &'a str },
 }
 
 /// A handle to the store; cheap to clone.
@@ -88,6 +107,9 @@ pub struct Store {
     index_keys: Tree,
     changes: Tree,
     change_seq: Tree,
+    versions: Tree,
+    edits: Tree,
+    audit: Tree,
     indexes: BTreeMap<IndexTree, Tree>,
     kinds: BTreeMap<Kind, Tree>,
 }
@@ -125,6 +147,9 @@ impl Store {
             index_keys: db.open_tree("index_keys")?,
             changes: db.open_tree("changes")?,
             change_seq: db.open_tree("change_seq")?,
+            versions: db.open_tree("versions")?,
+            edits: db.open_tree("edits")?,
+            audit: db.open_tree("audit")?,
             indexes,
             kinds,
             db,
@@ -161,19 +186,78 @@ impl Store {
         Ok(())
     }
 
-    /// Brings the store in line with `seed`, by slug: items added, changed and removed in one
-    /// transaction, then flushed. Does nothing when the store already holds this seed.
-    pub fn apply_seed(&self, seed: &Seed) -> Result<SeedReport, StoreError> {
+    /// Flushes without blocking the runtime: a write is acknowledged only after this.
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// An entity's version: 1 when created, one more each time its value changes; 0 when
+    /// there is no such entity.
+    pub fn version(&self, id: Uuid) -> Result<u64, StoreError> {
+        if let Some(v) = self.versions.get(id.as_bytes())? {
+            return Ok(be_u64(&v));
+        }
+        // Stores from before versions were kept: what they hold is at version 1.
+        Ok(u64::from(self.ids.contains_key(id.as_bytes())?))
+    }
+
+    /// Every entity an editor created, changed or deleted through the API.
+    pub fn edit_marks(&self) -> Result<BTreeMap<Uuid, EditMark>, StoreError> {
+        let mut out = BTreeMap::new();
+        for entry in self.edits.iter() {
+            let (id, mark) = entry?;
+            let id = Uuid::from_slice(&id).map_err(|e| StoreError::BadKey(e.to_string()))?;
+            out.insert(id, serde_json::from_slice(&mark)?);
+        }
+        Ok(out)
+    }
+
+    /// Everything the store holds, in canonical order.
+    pub fn content(&self) -> Result<Content, StoreError> {
+        let mut entities = Vec::new();
+        for kind in Kind::ALL {
+            for entry in self.kind_tree(kind).iter() {
+                entities.push(self.decode(kind, &entry?.1)?);
+            }
+        }
+        Ok(Content::from_entities(entities))
+    }
+
+    /// Brings the store in line with `seed`, by slug, keeping what editors changed through the
+    /// API (see [`edits`]), then flushes. Does nothing when the store already holds this seed.
+    pub fn apply_seed(&self, seed: &Seed) -> Result<Report, StoreError> {
         let digest = format!("{STORE_FORMAT}/{}", seed.digest);
         if self.seed_digest()?.as_deref() == Some(digest.as_str()) {
-            return Ok(SeedReport { unchanged: true, revision: self.revision()?, ..SeedReport::default() });
+            return Ok(Report { unchanged: true, revision: self.revision()?, ..Report::default() });
         }
-        let wanted = records::from_seed(seed)?;
+        let marks = self.edit_marks()?;
+        let report = if marks.is_empty() {
+            self.commit(&seed.content, Origin::Seed { digest: &digest, settled: &[] })?
+        } else {
+            let merged = edits::merge(&seed.content, &self.content()?, &marks);
+            // The seed was valid alone; laid over the edits it must still be.
+            let content =
+                crate::seed::check(&merged.content).map_err(|e| StoreError::SeedConflict(e.to_string()))?;
+            let settled = Origin::Seed { digest: &digest, settled: &merged.settled };
+            Report { kept_edits: merged.kept, ..self.commit(&content, settled)? }
+        };
+        self.flush()?;
+        Ok(report)
+    }
+
+    /// Makes the store hold exactly `target`: entities added, changed and removed, their index
+    /// keys, versions, change-log and audit entries, all in one transaction. Not flushed: the
+    /// caller flushes before it reports the change as done.
+    pub fn commit(&self, target: &Content, origin: Origin<'_>) -> Result<Report, StoreError> {
+        let wanted = records::build(target)?;
         let current = self.records()?;
-        let mut report = SeedReport::default();
+        let mut report = Report::default();
         let mut writes: Vec<&Record> = Vec::new();
         let mut deletes: Vec<&Record> = Vec::new();
         let mut ops: Vec<(Uuid, Kind, ChangeOp)> = Vec::new();
+        // Entities whose value (not only their index keys) changes: audited and versioned.
+        let mut audited: Vec<(Option<&Record>, Option<&Record>, ChangeOp)> = Vec::new();
         // A store from before the change log existed: log what it holds, so a first sync sees it.
         let backfill = self.log_head()? == 0;
         for (id, new) in &wanted {
@@ -182,11 +266,15 @@ impl Store {
                 None => {
                     report.added.push((new.kind, new.slug.clone()));
                     ops.push((*id, new.kind, ChangeOp::Created));
+                    audited.push((None, Some(new), ChangeOp::Created));
                 }
                 Some(old) if old != new => {
                     report.changed.push((new.kind, new.slug.clone()));
                     ops.push((*id, new.kind, ChangeOp::Updated));
                     deletes.push(old);
+                    if old.value != new.value {
+                        audited.push((Some(old), Some(new), ChangeOp::Updated));
+                    }
                 }
                 Some(_) => continue,
             }
@@ -197,6 +285,7 @@ impl Store {
                 report.removed.push((old.kind, old.slug.clone()));
                 ops.push((*id, old.kind, ChangeOp::Deleted));
                 deletes.push(old);
+                audited.push((Some(old), None, ChangeOp::Deleted));
             }
         }
         // An item shows its people's names: when a person changes, so does what the item's
@@ -208,7 +297,7 @@ impl Store {
             .collect();
         if !renamed.is_empty() {
             let logged: HashSet<Uuid> = ops.iter().map(|o| o.0).collect();
-            for item in &seed.items {
+            for item in &target.items {
                 let shows_renamed =
                     item.people.iter().any(|p| renamed.contains(&entity_id(Kind::Person, &p.person)));
                 if shows_renamed && !logged.contains(&item.id) {
@@ -222,8 +311,42 @@ impl Store {
         let content_changed = !writes.is_empty() || !deletes.is_empty();
         let revision = self.revision()? + u64::from(content_changed);
         report.revision = revision;
-
+        for (old, new, _) in &audited {
+            if let Some(new) = new {
+                let version = if old.is_some() { self.version(new.id)? } else { 0 };
+                report.versions.insert(new.id, version + 1);
+            }
+        }
+        let marks = match origin {
+            Origin::Editor { .. } => self.marks_for(&audited)?,
+            Origin::Seed { .. } => Vec::new(),
+        };
+        let (actor, operation) = match origin {
+            Origin::Editor { actor, operation } => (actor, operation),
+            Origin::Seed { .. } => (SEED_ACTOR, "seed"),
+        };
         let at_ms = now_ms();
+        let entries: Vec<AuditEntry> = audited
+            .iter()
+            .map(|(old, new, op)| {
+                let r = new.or(*old).ok_or_else(|| bad_key("audited record"))?;
+                let json = |r: &Option<&Record>| r.map(|r| serde_json::from_slice(&r.value)).transpose();
+                Ok(AuditEntry {
+                    seq: 0,
+                    at_ms,
+                    actor: actor.to_string(),
+                    operation: operation.to_string(),
+                    id: r.id,
+                    kind: r.kind,
+                    slug: r.slug.to_string(),
+                    op: *op,
+                    version: report.versions.get(&r.id).copied(),
+                    before: json(old)?,
+                    after: json(new)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+
         let trees = self.all_trees();
         report.changes = trees.as_slice().transaction(|t| {
             let tx = TxTrees::new(self, t);
@@ -234,19 +357,58 @@ impl Store {
             for new in &writes {
                 tx.insert(new)?;
             }
+            for (id, version) in &report.versions {
+                tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
+            }
+            for (old, new, _) in &audited {
+                if let (Some(old), None) = (old, new) {
+                    tx.versions.remove(old.id.as_bytes())?;
+                }
+            }
+            for (id, mark) in &marks {
+                tx.edits.insert(id.as_bytes(), mark.as_slice())?;
+            }
+            for entry in &entries {
+                audit::append(tx.meta, tx.audit, entry.clone())?;
+            }
             let mut logged = Vec::with_capacity(ops.len());
             for (id, kind, op) in &ops {
                 logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (*id, *kind, *op, at_ms))?);
             }
-            tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
+            if let Origin::Seed { digest, settled } = origin {
+                for id in settled {
+                    tx.edits.remove(id.as_bytes())?;
+                }
+                tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
+            }
             tx.meta.insert(REVISION, &revision.to_be_bytes())?;
             Ok::<_, ConflictableTransactionError<StoreError>>(logged)
         })?;
-        self.flush()?;
         Ok(report)
     }
 
-    /// Every stored record, as [`records::from_seed`] would build it.
+    /// The edit marks an editor's change adds: entities it touches for the first time get
+    /// the seed's version of them as their baseline (what the store held until now).
+    fn marks_for(
+        &self,
+        audited: &[(Option<&Record>, Option<&Record>, ChangeOp)],
+    ) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for (old, new, _) in audited {
+            let Some(id) = new.or(*old).map(|r| r.id) else { continue };
+            if self.edits.contains_key(id.as_bytes())? {
+                continue;
+            }
+            let baseline = match old {
+                Some(r) => edits::fingerprint(&self.decode(r.kind, &r.value)?),
+                None => None,
+            };
+            out.push((id, serde_json::to_vec(&EditMark { baseline })?));
+        }
+        Ok(out)
+    }
+
+    /// Every stored record, as [`records::build`] would build it.
     fn records(&self) -> Result<BTreeMap<Uuid, Record>, StoreError> {
         let mut out = BTreeMap::new();
         for entry in self.ids.iter() {
@@ -276,6 +438,9 @@ impl Store {
             self.index_keys.clone(),
             self.changes.clone(),
             self.change_seq.clone(),
+            self.versions.clone(),
+            self.edits.clone(),
+            self.audit.clone(),
         ];
         trees.extend(self.indexes.values().cloned());
         trees.extend(self.kinds.values().cloned());
@@ -377,7 +542,7 @@ fn be_u64(bytes: &[u8]) -> u64 {
     u64::from_be_bytes(buf)
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX)
 }
@@ -393,6 +558,9 @@ struct TxTrees<'a> {
     index_keys: &'a TransactionalTree,
     changes: &'a TransactionalTree,
     change_seq: &'a TransactionalTree,
+    versions: &'a TransactionalTree,
+    edits: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
     indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
     kinds: BTreeMap<Kind, &'a TransactionalTree>,
 }
@@ -401,7 +569,7 @@ type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
 
 impl<'a> TxTrees<'a> {
     fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
-        let (fixed, rest) = views.split_at(5);
+        let (fixed, rest) = views.split_at(8);
         let (idx, kinds) = rest.split_at(store.indexes.len());
         TxTrees {
             meta: &fixed[0],
@@ -409,6 +577,9 @@ impl<'a> TxTrees<'a> {
             index_keys: &fixed[2],
             changes: &fixed[3],
             change_seq: &fixed[4],
+            versions: &fixed[5],
+            edits: &fixed[6],
+            audit: &fixed[7],
             indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
             kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
         }

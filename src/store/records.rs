@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use super::keys::{self, IndexTree, Scope};
 use super::StoreError;
-use crate::domain::{entity_id, Item, Kind, Slug};
-use crate::seed::Seed;
+use crate::domain::{entity_id, Content, Item, Kind, Slug};
 
 /// One entity as the store holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,9 +37,9 @@ fn person_ids(item: &Item) -> Vec<Uuid> {
     ids.into_iter().collect()
 }
 
-/// Builds every record of a seed. People and updates are indexed by the years and people of
+/// Builds every record of the content. People and updates are indexed by the years and people of
 /// the items they take part in, so `people(year:)` and `updates(person:)` read ranges too.
-pub fn from_seed(seed: &Seed) -> Result<BTreeMap<Uuid, Record>, StoreError> {
+pub fn build(seed: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
     let mut out = BTreeMap::new();
     let mut person_years: HashMap<Uuid, BTreeSet<u16>> = HashMap::new();
     let mut co_people: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();

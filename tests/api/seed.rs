@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::{binary, edit, seed_copy, seed_dir, spawn_app_on};
 use scs_series::store::Store;
 
-fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::SeedReport {
+fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::Report {
     let seed = scs_series::seed::load(seed).expect("seed loads");
     open_store(store_dir).apply_seed(&seed).expect("seed applies")
 }
