@@ -14,9 +14,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The running app's catalog: `reload_seed` is what SIGHUP calls.
     pub catalog: scs_series::catalog::Catalog,
-    /// Owns the store's temp dir: it is removed when the app is dropped.
-    _data_dir: TempDir,
+    /// Owns the store's temp dir: it is removed when the app is dropped (unless [`TestApp::stop`]
+    /// hands it on).
+    _data_dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
@@ -89,7 +91,7 @@ pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfi
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();
     let router = scs_series::http::router(catalog.clone(), config);
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -98,13 +100,25 @@ pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfi
     });
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, catalog, _data_dir: data_dir, stop: Some(stop) }
+    TestApp { address, client, catalog, _data_dir: Some(data_dir), stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {
     /// The temp dir the app's store lives in (under `store/`).
     pub fn data_dir(&self) -> &Path {
-        self._data_dir.path()
+        self._data_dir.as_ref().map(TempDir::path).expect("the app owns its data dir until stopped")
+    }
+
+    /// Stops the server and hands on its data dir, for another process or app to open. (sled
+    /// lets go of the store's lock a moment later: openers retry.)
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+        }
+        self._data_dir.take().expect("the app owns its data dir")
     }
 
     /// POSTs a query and returns the whole JSON response (`data` and `errors`).
@@ -145,4 +159,68 @@ pub fn strings(nodes: &Value, field: &str) -> Vec<String> {
         .flatten()
         .map(|n| n.pointer(&pointer).and_then(Value::as_str).unwrap_or("<null>").to_string())
         .collect()
+}
+
+/// The real binary, serving until dropped (then killed).
+pub struct Server {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT/graphql`
+    pub url: String,
+    /// Its log lines (stderr), as they come.
+    pub lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary with `args` (plus `--listen 127.0.0.1:0`) and waits until it serves.
+pub async fn start_binary(args: &[&std::ffi::OsStr]) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stderr = child.stderr.take();
+    let (lines_tx, lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    // From here on the child is killed and waited for if the server never comes up.
+    let mut server = Server { child, url: String::new(), lines };
+    let stderr = stderr.expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), server.lines.recv()).await;
+        let line = line.expect("in time").expect("the server starts (see its log above)");
+        if let Some(at) = line.find("ready: http://") {
+            server.url = line[at + "ready: ".len()..].trim().to_string();
+            return server;
+        }
+    }
+}
+
+/// Runs the binary with `args` to the end, retrying while the store is still locked by a
+/// process or app that just stopped; returns (success, stdout).
+pub fn run_binary(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let mut tries = 0;
+    loop {
+        let out = std::process::Command::new(binary()).args(args).output().expect("binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() && stderr.contains("is the server running") && tries < 100 {
+            tries += 1;
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        }
+        eprintln!("{stderr}");
+        return (out.status.success(), stdout);
+    }
 }

@@ -1,7 +1,6 @@
 //! Live updates: `contentChanged` over graphql-transport-ws on /graphql/ws, and SIGHUP reloads.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -15,7 +14,7 @@ use std::sync::Arc;
 use scs_series::http::persisted::{sha256_hex, Registry};
 use scs_series::http::HttpConfig;
 
-use crate::helpers::{binary, edit, seed_copy, spawn_app_on, spawn_app_on_with};
+use crate::helpers::{edit, seed_copy, spawn_app_on, spawn_app_on_with, start_binary};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -196,32 +195,14 @@ async fn a_bad_subscription_gets_an_error_message() {
 async fn sighup_reloads_the_seed_without_a_restart() {
     let seed = seed_copy();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(binary())
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path().join("store"))
-        .arg("--seed-dir")
-        .arg(seed.path())
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let mut address = None;
-    while address.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.recv()).await.expect("in time");
-        let line = line.expect("server is up");
-        if let Some(at) = line.find("ready: http://") {
-            let rest = &line[at + "ready: ".len()..];
-            address = rest.split("/graphql").next().map(str::to_string);
-        }
-    }
-    let url = format!("{}/graphql", address.expect("address"));
+    let mut server = start_binary(&[
+        "--data-dir".as_ref(),
+        data.path().join("store").as_os_str(),
+        "--seed-dir".as_ref(),
+        seed.path().as_os_str(),
+    ])
+    .await;
+    let url = server.url.clone();
     let client = reqwest::Client::new();
     let title = || async {
         let body: Value = client
@@ -243,7 +224,8 @@ async fn sighup_reloads_the_seed_without_a_restart() {
         "Talk at the Library: The Corporate Social Credit System",
         "After SIGHUP",
     );
-    let status = Command::new("kill").args(["-HUP", &child.id().to_string()]).status().expect("kill runs");
+    let status =
+        Command::new("kill").args(["-HUP", &server.child.id().to_string()]).status().expect("kill runs");
     assert!(status.success());
     let mut seen = String::new();
     for _ in 0..100 {
@@ -257,10 +239,10 @@ async fn sighup_reloads_the_seed_without_a_restart() {
 
     // A broken seed on reload is refused and the server keeps serving what it had.
     edit(seed.path(), "events.toml", "After SIGHUP", "After SIGHUP\"\"\"broken");
-    Command::new("kill").args(["-HUP", &child.id().to_string()]).status().expect("kill runs");
+    Command::new("kill").args(["-HUP", &server.child.id().to_string()]).status().expect("kill runs");
     let mut refused = false;
     for _ in 0..200 {
-        match tokio::time::timeout(Duration::from_millis(50), lines.recv()).await {
+        match tokio::time::timeout(Duration::from_millis(50), server.lines.recv()).await {
             Ok(Some(line)) if line.contains("seed reload refused") => {
                 refused = true;
                 break;
@@ -271,7 +253,7 @@ async fn sighup_reloads_the_seed_without_a_restart() {
     assert!(refused, "the refusal is logged");
     assert_eq!(title().await, "After SIGHUP");
 
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
-    let status = child.wait().expect("exits");
+    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill runs");
+    let status = server.child.wait().expect("exits");
     assert!(status.success(), "a clean exit on SIGTERM");
 }

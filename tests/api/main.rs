@@ -2,6 +2,8 @@
 //! One test binary, so the suite links once.
 
 mod caching;
+mod durability;
+mod editing;
 mod facts;
 mod filters;
 mod helpers;

@@ -1,0 +1,279 @@
+//! Durability over the real binary: a SIGKILL mid-stream loses no answered write, the store
+//! checks sound, export round-trips exactly, backups restore, and seed re-applies keep edits.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scs_series::auth::{self, Scope};
+use scs_series::domain::Kind;
+use scs_series::store::Store;
+use serde_json::{json, Value};
+
+use crate::editing::{editor_config, EditorApp};
+use crate::helpers::*;
+
+fn os(s: &str) -> &OsStr {
+    s.as_ref()
+}
+
+/// Opens a store another app or process just let go of (its lock is released a moment later).
+async fn open_store(dir: &Path) -> Store {
+    for _ in 0..100 {
+        if let Ok(store) = Store::open(dir) {
+            return store;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Store::open(dir).expect("store opens")
+}
+
+#[tokio::test]
+async fn a_sigkill_mid_stream_loses_no_answered_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tokens = dir.path().join("tokens.toml");
+    let token = auth::create(&tokens, "loader", Scope::Write).expect("token");
+    let store = dir.path().join("store");
+    let args = [os("--data-dir"), store.as_os_str(), os("--tokens-file"), tokens.as_os_str()];
+    let mut server = start_binary(&args).await;
+
+    // Four writers create people as fast as they are answered, until the server dies.
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (url, token, answered) = (server.url.clone(), token.clone(), answered.clone());
+        writers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for n in 0.. {
+                let slug = format!("crash-{w}-{n}");
+                let sent = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({
+                        "query": "mutation($slug: String!) { createPerson(input: { slug: $slug, name: $slug }) { version } }",
+                        "variables": { "slug": slug },
+                    }))
+                    .send()
+                    .await;
+                let Ok(response) = sent else { return };
+                let Ok(body) = response.json::<Value>().await else { return };
+                assert!(body.get("errors").is_none(), "{body:#}");
+                answered.lock().expect("lock").push(slug);
+            }
+        }));
+    }
+    while answered.lock().expect("lock").len() < 60 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    server.child.wait().expect("killed");
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let answered = answered.lock().expect("lock").clone();
+
+    // The crashed store checks sound before anything else opens it.
+    let (ok, out) = run_binary(&[os("check-store"), os("--data-dir"), store.as_os_str()]);
+    assert!(ok, "check-store after SIGKILL: {out}");
+    assert!(out.contains("\nok"), "{out}");
+
+    // Restarted on the same store, every answered create is there.
+    let server = start_binary(&args).await;
+    let client = reqwest::Client::new();
+    let query = answered
+        .iter()
+        .enumerate()
+        .map(|(i, slug)| format!("p{i}: person(slug: \"{slug}\") {{ slug version }}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body: Value = client
+        .post(&server.url)
+        .json(&json!({ "query": format!("{{ {query} }}") }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(body.get("errors").is_none(), "every answered write survived: {body:#}");
+    assert_eq!(body["data"].as_object().map(|o| o.len()), Some(answered.len()));
+}
+
+#[tokio::test]
+async fn export_round_trips_exactly_through_serve() {
+    let app = EditorApp::start().await;
+    // Some editing first, so the export is not just the seed.
+    let (id, v) = app.id_version(r#"{ person(slug: "manya-koetse") { id version } }"#).await;
+    app.write(
+        r#"mutation($id: ID!, $v: Int!) { updatePerson(id: $id, expectedVersion: $v, input: { note: "Line one.\nLine \"two\"." }) { version } }"#,
+        json!({ "id": id, "v": v }),
+    )
+    .await;
+    app.write(
+        r#"mutation { createEvent(input: { slug: "talk-2021", title: "Ä talk", format: TALK, date: "2021-05", people: [{ person: "manya-koetse", role: SPEAKER }] }) { version } }"#,
+        json!({}),
+    )
+    .await;
+    let (reading, v) = app.id_version(r#"{ content(slug: "kostka-public-opinion") { id version } }"#).await;
+    app.write(
+        "mutation($id: ID!, $v: Int!) { deleteReading(id: $id, expectedVersion: $v, force: true) { id } }",
+        json!({ "id": reading, "v": v }),
+    )
+    .await;
+    let dump = r#"{ contents(first: 100) { totalCount nodes { id slug title date language people { person { slug name } role } ... on Event { format } } } people(first: 100) { nodes { id slug name note affiliations } } updates { nodes { id year items { slug } } } series { id title } }"#;
+    let before = app.app.data(dump, json!({})).await;
+    let content = app.app.catalog.store().content().expect("content");
+
+    let data = app.app.stop().await;
+    let exported = tempfile::tempdir().expect("temp dir");
+    let (ok, out) = run_binary(&[
+        os("export"),
+        exported.path().as_os_str(),
+        os("--data-dir"),
+        data.path().join("store").as_os_str(),
+    ]);
+    assert!(ok, "{out}");
+
+    let again = spawn_app_on(tempfile::tempdir().expect("temp dir"), exported.path()).await;
+    assert_eq!(
+        again.catalog.store().content().expect("content"),
+        content,
+        "the same entities, field for field"
+    );
+    assert_eq!(again.data(dump, json!({})).await, before, "the same answers, ids included");
+}
+
+#[tokio::test]
+async fn a_backup_restores_and_a_damaged_one_is_refused() {
+    let app = EditorApp::start().await;
+    app.write(
+        r#"mutation { createPerson(input: { slug: "backed-up", name: "Backed Up" }) { version } }"#,
+        json!({}),
+    )
+    .await;
+    let content = app.app.catalog.store().content().expect("content");
+    let revision = app.revision().await;
+    let data = app.app.stop().await;
+    let store = data.path().join("store");
+    let file = data.path().join("store.backup");
+    let (ok, out) = run_binary(&[os("backup"), file.as_os_str(), os("--data-dir"), store.as_os_str()]);
+    assert!(ok, "{out}");
+
+    // A damaged copy is refused before anything is touched.
+    let damaged = data.path().join("damaged.backup");
+    let mut bytes = std::fs::read(&file).expect("backup");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&damaged, bytes).expect("write");
+    let target = data.path().join("restored");
+    let (ok, _) = run_binary(&[os("restore"), damaged.as_os_str(), os("--data-dir"), target.as_os_str()]);
+    assert!(!ok, "a damaged backup is refused");
+    assert!(!target.exists(), "nothing was written");
+
+    let (ok, out) = run_binary(&[os("restore"), file.as_os_str(), os("--data-dir"), target.as_os_str()]);
+    assert!(ok, "{out}");
+    let restored = open_store(&target).await;
+    assert_eq!(restored.content().expect("content"), content);
+    assert_eq!(restored.revision().expect("revision"), revision);
+    assert_eq!(restored.check().expect("check").problems, Vec::<String>::new());
+    drop(restored);
+
+    // Restoring over an existing store keeps the old one beside it.
+    let (ok, out) = run_binary(&[os("restore"), file.as_os_str(), os("--data-dir"), store.as_os_str()]);
+    assert!(ok, "{out}");
+    let kept = std::fs::read_dir(data.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with("store.before-restore-"));
+    assert!(kept, "{out}");
+}
+
+#[tokio::test]
+async fn a_seed_reapply_keeps_what_editors_changed_and_reports_it() {
+    let seed = seed_copy();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _, write, _) = editor_config(dir.path());
+    let app = spawn_app_on_with(tempfile::tempdir().expect("temp dir"), seed.path(), config).await;
+    let send = |query: &'static str, variables: Value| {
+        let (client, url, token) = (app.client.clone(), format!("{}/graphql", app.address), write.clone());
+        async move {
+            let body: Value = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("JSON");
+            assert!(body.get("errors").is_none(), "{body:#}");
+        }
+    };
+    let id_version = |data: &Value, key: &str| (data[key]["id"].clone(), data[key]["version"].clone());
+    let data = app
+        .data(r#"{ e: content(slug: "talk-at-the-library-2019") { id version } p: person(slug: "manya-koetse") { id version } }"#, json!({}))
+        .await;
+    let (event, ev) = id_version(&data, "e");
+    let (person, pv) = id_version(&data, "p");
+    send("mutation($id: ID!, $v: Int!) { updateEvent(id: $id, expectedVersion: $v, input: { dek: \"Edited dek\" }) { version } }", json!({ "id": event, "v": ev })).await;
+    send("mutation($id: ID!, $v: Int!) { updatePerson(id: $id, expectedVersion: $v, input: { note: \"Edited note\" }) { version } }", json!({ "id": person, "v": pv })).await;
+
+    // The seed changes the edited event too, and an item nobody edited.
+    edit(
+        seed.path(),
+        "events.toml",
+        "Talk at the Library: The Corporate Social Credit System",
+        "Seed's new title",
+    );
+    edit(
+        seed.path(),
+        "readings.toml",
+        "kostka-public-opinion\"",
+        "kostka-public-opinion\"\ndek = \"Seed's dek\"",
+    );
+    let report = app.catalog.reload_seed().expect("the seed applies");
+    assert_eq!(
+        report.kept_edits.iter().map(|(k, s)| (*k, s.to_string())).collect::<Vec<_>>(),
+        [(Kind::Event, "talk-at-the-library-2019".to_string())]
+    );
+    let data = app
+        .data(r#"{ e: content(slug: "talk-at-the-library-2019") { title dek } r: content(slug: "kostka-public-opinion") { dek } p: person(slug: "manya-koetse") { note } }"#, json!({}))
+        .await;
+    assert_eq!(data["e"]["dek"], "Edited dek", "the edit is not overwritten");
+    assert_eq!(
+        data["e"]["title"], "Talk at the Library: The Corporate Social Credit System",
+        "the edited item stays as edited"
+    );
+    assert_eq!(data["r"]["dek"], "Seed's dek", "what nobody edited follows the seed");
+    assert_eq!(data["p"]["note"], "Edited note");
+
+    // check-store names the item both changed; export gives the edited state.
+    let data_dir = app.stop().await;
+    let store = data_dir.path().join("store");
+    let (ok, out) = run_binary(&[
+        os("check-store"),
+        os("--data-dir"),
+        store.as_os_str(),
+        os("--seed-dir"),
+        seed.path().as_os_str(),
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 entities were edited through the API"), "{out}");
+    assert!(out.contains("event/talk-at-the-library-2019: edited, and"), "{out}");
+    assert!(!out.contains("person/manya-koetse: edited, and"), "the seed did not change the person: {out}");
+    let (ok, out) = run_binary(&[os("export"), seed.path().as_os_str(), os("--data-dir"), store.as_os_str()]);
+    assert!(ok, "{out}");
+    let events = std::fs::read_to_string(seed.path().join("events.toml")).expect("events");
+    assert!(events.contains("Edited dek"), "the export holds the edit");
+
+    // With the seed brought up to date, the edits are settled: the seed is in charge again.
+    let seed_path = seed.path().to_path_buf();
+    let reopened = open_store(&store).await;
+    let seed_now = scs_series::seed::load(&seed_path).expect("exported seed loads");
+    let report = reopened.apply_seed(&seed_now).expect("applies");
+    assert!(report.kept_edits.is_empty());
+    assert!(report.added.is_empty() && report.changed.is_empty() && report.removed.is_empty(), "{report:?}");
+    assert!(reopened.edit_marks().expect("marks").is_empty(), "every edit is settled");
+}
