@@ -30,9 +30,13 @@ COPY --from=builder /usr/local/bin/scs-series /usr/local/bin/scs-series
 COPY seed /app/seed
 
 WORKDIR /app
+# SCS_TOKENS_FILE is a path (the file holds salted hashes), not a secret.
+# hadolint ignore=DL3064
 ENV SCS_LISTEN=0.0.0.0:8000 \
     SCS_DATA_DIR=/data \
-    SCS_SEED_DIR=/app/seed
+    SCS_SEED_DIR=/app/seed \
+    SCS_TOKENS_FILE=/data/tokens.toml \
+    SCS_BACKUP_DIR=/data/backups
 VOLUME /data
 EXPOSE 8000
 USER 10001:10001

@@ -138,6 +138,8 @@ fn one_of_each() -> Vec<(&'static str, Value, &'static str)> {
 #[tokio::test]
 async fn every_kind_can_be_created_updated_and_deleted() {
     let app = EditorApp::start().await;
+    // A client that synced before the editing starts.
+    let (_, _, token, _) = crate::sync::sync_all(&app.app, None, json!(null), 100).await;
     let mut created = Vec::new();
     for (ty, input, field) in one_of_each() {
         let before = app.revision().await;
@@ -184,6 +186,14 @@ async fn every_kind_can_be_created_updated_and_deleted() {
         assert_eq!(error_code(&body), "NOT_FOUND", "{ty} is gone");
     }
     assert_eq!(app.app.catalog.store().check().expect("check").problems, Vec::<String>::new());
+    // Its next sync gets a tombstone for each, and no trace of them among the updated.
+    let (updated, deleted, _, _) = crate::sync::sync_all(&app.app, Some(token), json!(null), 100).await;
+    let mut tombstones: Vec<&str> = deleted.iter().filter_map(|d| d["id"].as_str()).collect();
+    let mut ids: Vec<&str> = created.iter().map(|(_, id, _)| id.as_str()).collect();
+    tombstones.sort();
+    ids.sort();
+    assert_eq!(tombstones, ids);
+    assert!(created.iter().all(|(_, id, _)| !updated.contains(id)), "{updated:?}");
 }
 
 #[tokio::test]

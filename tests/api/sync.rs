@@ -13,7 +13,7 @@ const SYNC: &str = r#"query($token: String, $kinds: [EntityKind!], $first: Int) 
 }"#;
 
 /// Everything since `token`, page by page: (updated slugs or ids, tombstones, final token, pages).
-async fn sync_all(
+pub async fn sync_all(
     app: &TestApp,
     mut token: Option<String>,
     kinds: Value,
