@@ -87,15 +87,7 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
         .map(|(i, slug)| format!("p{i}: person(slug: \"{slug}\") {{ slug version }}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let body: Value = client
-        .post(&server.url)
-        .json(&json!({ "query": format!("{{ {query} }}") }))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let body = post_graphql(&client, &server.url, "", &format!("{{ {query} }}"), json!({})).await;
     assert!(body.get("errors").is_none(), "every answered write survived: {body:#}");
     assert_eq!(body["data"].as_object().map(|o| o.len()), Some(answered.len()));
 }
@@ -195,19 +187,11 @@ async fn a_seed_reapply_keeps_what_editors_changed_and_reports_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (config, _, write, _) = editor_config(dir.path());
     let app = spawn_app_on_with(tempfile::tempdir().expect("temp dir"), seed.path(), config).await;
+    let url = format!("{}/graphql", app.address);
     let send = |query: &'static str, variables: Value| {
-        let (client, url, token) = (app.client.clone(), format!("{}/graphql", app.address), write.clone());
+        let (client, url, token) = (app.client.clone(), url.clone(), write.clone());
         async move {
-            let body: Value = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({ "query": query, "variables": variables }))
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("JSON");
+            let body = post_graphql(&client, &url, &token, query, variables).await;
             assert!(body.get("errors").is_none(), "{body:#}");
         }
     };

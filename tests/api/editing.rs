@@ -303,20 +303,9 @@ async fn a_stale_version_is_a_conflict_so_no_update_is_lost() {
         let (client, address, token, id) =
             (app.app.client.clone(), app.app.address.clone(), app.write.clone(), id.clone());
         tasks.push(tokio::spawn(async move {
-            let body: Value = client
-                .post(format!("{address}/graphql"))
-                .bearer_auth(token)
-                .json(&json!({
-                    "query": "mutation($id: ID!, $v: Int!, $note: String!) { updatePerson(id: $id, expectedVersion: $v, input: { note: $note }) { version } }",
-                    "variables": { "id": id, "v": version, "note": format!("editor {n}") },
-                }))
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("JSON");
-            body
+            let query = "mutation($id: ID!, $v: Int!, $note: String!) { updatePerson(id: $id, expectedVersion: $v, input: { note: $note }) { version } }";
+            let variables = json!({ "id": id, "v": version, "note": format!("editor {n}") });
+            post_graphql(&client, &format!("{address}/graphql"), &token, query, variables).await
         }));
     }
     let mut won = Vec::new();

@@ -142,6 +142,22 @@ impl TestApp {
     }
 }
 
+/// POSTs a GraphQL request to `url` (with `Authorization: Bearer <token>` unless `token` is
+/// empty) and returns the JSON body.
+pub async fn post_graphql(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let mut request = client.post(url).json(&json!({ "query": query, "variables": variables }));
+    if !token.is_empty() {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("sent").json().await.expect("JSON body")
+}
+
 /// The single error's `extensions.code`, failing the test when there is not exactly one error.
 pub fn error_code(body: &Value) -> String {
     let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors: {body:#}"));
