@@ -33,7 +33,7 @@ WORKDIR /app
 # SCS_TOKENS_FILE is a path (the file holds salted hashes), not a secret.
 # hadolint ignore=DL3064
 ENV SCS_LISTEN=0.0.0.0:8000 \
-    SCS_DATA_DIR=/data \
+    SCS_DATA_DIR=/data/store \
     SCS_SEED_DIR=/app/seed \
     SCS_TOKENS_FILE=/data/tokens.toml \
     SCS_BACKUP_DIR=/data/backups
@@ -47,4 +47,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET /health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
 ENTRYPOINT ["scs-series"]
-CMD ["serve", "--listen", "0.0.0.0:8000", "--data-dir", "/data", "--seed-dir", "/app/seed"]
+CMD ["serve"]

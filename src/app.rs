@@ -28,8 +28,8 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     axum::serve(listener, http::router(catalog.clone(), config))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    catalog.store().flush()?;
-    tracing::info!("stopped; store flushed");
+    catalog.close()?;
+    tracing::info!("stopped; store flushed and closed cleanly");
     Ok(())
 }
 

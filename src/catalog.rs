@@ -8,13 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
 use crate::domain::{Entity, Kind, Slug};
 use crate::editing::{self, EditError, Reference};
 use crate::search::SearchIndex;
 use crate::seed;
 use crate::store::backup::BackupInfo;
-use crate::store::{Change, Origin, Report, Store};
+use crate::store::{Change, Origin, Report, Store, StoreError};
 
 /// How many changes a live subscriber may fall behind before it is told to resync.
 const FEED_CAPACITY: usize = 1024;
@@ -35,6 +36,8 @@ struct Parts {
     /// sequence lock, so readers can tell whether what they read belongs to one revision
     /// without ever waiting for a writer.
     generation: AtomicU64,
+    /// The store's id, in every snapshot: a store that went back in time gets a new one.
+    store_id: Uuid,
 }
 
 /// Which content a reader saw: equal snapshots before and after reading mean the answer
@@ -42,6 +45,7 @@ struct Parts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     generation: u64,
+    pub store_id: Uuid,
     pub revision: u64,
     pub seed_digest: Option<String>,
 }
@@ -49,12 +53,27 @@ pub struct Snapshot {
 impl Catalog {
     /// Opens the store under `data_dir` and applies the seed in `seed_dir` to it. The seed is
     /// read and validated before the store is opened, so a broken seed leaves the store untouched.
+    /// A seed that does not fit the edits made through the API is logged and not applied: the
+    /// store serves what it holds.
     pub fn open(data_dir: &Path, seed_dir: &Path) -> anyhow::Result<Catalog> {
         let seed = seed::load(seed_dir)?;
         let store = Store::open(data_dir)
             .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
-        let report = store.apply_seed(&seed)?;
-        log_report(&report);
+        if !store.begin_session()? {
+            store.rotate_identity()?;
+            tracing::warn!(
+                "the store was not closed cleanly (a crash?): it may have lost changes clients saw, \
+                 so it has a new identity and every sync token and ETag from before is void"
+            );
+        }
+        match store.apply_seed(&seed) {
+            Ok(report) => log_report(&report),
+            Err(e @ StoreError::SeedConflict(_)) => {
+                tracing::error!("seed not applied, the store serves what it holds: {e}")
+            }
+            Err(e) => return Err(e.into()),
+        }
+        store.flush()?;
         let edited = store.edit_marks()?.len();
         if edited > 0 {
             tracing::info!(edited, "entities edited through the API are kept as edited over the seed");
@@ -62,6 +81,7 @@ impl Catalog {
         let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let (writer, generation) = (Mutex::new(()), AtomicU64::new(0));
+        let store_id = store.identity()?.id;
         Ok(Catalog(Arc::new(Parts {
             store,
             search,
@@ -69,7 +89,15 @@ impl Catalog {
             feed,
             writer,
             generation,
+            store_id,
         })))
+    }
+
+    /// Flushes the store and marks it closed cleanly (graceful shutdown).
+    pub fn close(&self) -> anyhow::Result<()> {
+        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.0.store.close()?;
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {
@@ -86,10 +114,14 @@ impl Catalog {
         let seed = seed::load(&self.0.seed_dir)?;
         let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let changing = Changing::begin(&self.0.generation);
-        let report = self.0.store.apply_seed(&seed);
-        if let Ok(report) = &report {
-            log_report(report);
-            self.refresh_search(report);
+        let report = self.0.store.apply_seed(&seed).and_then(|report| {
+            log_report(&report);
+            self.refresh_search(&report);
+            self.0.store.flush().map(|()| report)
+        });
+        if report.is_err() {
+            // A failure after the commit (the flush) must not leave search behind the store.
+            self.rebuild_search();
         }
         drop(changing);
         let report = report?;
@@ -119,26 +151,31 @@ impl Catalog {
     fn edit_now(&self, actor: &str, operation: &str, change: &editing::Change) -> Result<Edited, EditError> {
         let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let store = &self.0.store;
+        let mut version = 0;
         if let Some((id, expected)) = change.target() {
-            let actual = store.version(id)?;
-            if actual == 0 {
+            if store.kind_of(id)? != Some(change.kind()) {
                 return Err(EditError::NotFound(change.kind(), id));
             }
-            if actual != expected {
-                return Err(EditError::StaleVersion { expected, actual });
+            version = store.version(id)?;
+            if version != expected {
+                return Err(EditError::StaleVersion { expected, actual: version });
             }
         }
         let plan = editing::plan(&store.content()?, change)?;
         let changing = Changing::begin(&self.0.generation);
-        let report = store.commit(&plan.content, Origin::Editor { actor, operation });
-        if let Ok(report) = &report {
-            self.refresh_search(report);
+        let report = store.commit(&plan.content, Origin::Editor { actor, operation }).and_then(|report| {
+            self.refresh_search(&report);
+            store.flush().map(|()| report)
+        });
+        if report.is_err() {
+            self.rebuild_search();
         }
         drop(changing);
         let report = report?;
         self.publish(&report.changes);
-        let entity = store.entity(plan.id)?;
-        let version = store.version(plan.id)?;
+        let entity = plan.content.into_entities().find(|e| e.id() == plan.id);
+        let version = report.versions.get(&plan.id).copied().unwrap_or(version);
+        let version = if entity.is_some() { version } else { 0 };
         Ok(Edited { entity, version, revision: report.revision, detached: plan.detached })
     }
 
@@ -164,7 +201,7 @@ impl Catalog {
         }
         let revision = self.0.store.revision().ok()?;
         let seed_digest = self.0.store.seed_digest().ok()?;
-        Some(Snapshot { generation, revision, seed_digest })
+        Some(Snapshot { generation, store_id: self.0.store_id, revision, seed_digest })
     }
 
     /// Brings the search index in step with what `report` changed; should that fail, rebuilds
@@ -173,9 +210,13 @@ impl Catalog {
         let ids: Vec<_> = report.changes.iter().map(|c| c.id).collect();
         if let Err(e) = self.0.search.refresh(&self.0.store, &ids) {
             tracing::error!("search index refresh failed ({e}); rebuilding it");
-            if let Err(e) = self.0.search.rebuild(&self.0.store) {
-                tracing::error!("search index rebuild failed: {e}; search may be stale until restart");
-            }
+            self.rebuild_search();
+        }
+    }
+
+    fn rebuild_search(&self) {
+        if let Err(e) = self.0.search.rebuild(&self.0.store) {
+            tracing::error!("search index rebuild failed: {e}; search may be stale until restart");
         }
     }
 

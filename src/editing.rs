@@ -283,7 +283,7 @@ fn detach(content: &mut Content, target: &Entity) -> Vec<Reference> {
                     found.push(Reference { kind: Kind::Update, slug: update.slug.clone(), field: "items" });
                 }
             }
-            for item in &mut content.items {
+            for item in content.items.iter_mut().filter(|i| &i.slug != slug) {
                 let (kind, own) = (item.kind(), item.slug.clone());
                 let field = match &mut item.details {
                     Details::PodcastEpisode(p) if p.recorded_at.as_ref() == Some(slug) => {

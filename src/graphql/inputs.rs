@@ -109,7 +109,7 @@ pub struct AttachmentInput {
     pub media_type: String,
     /// As the page prints it ("282.9 KB").
     pub size_label: Option<String>,
-    pub byte_size: Option<i32>,
+    pub byte_size: Option<u32>,
     pub url: Option<String>,
 }
 

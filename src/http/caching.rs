@@ -3,8 +3,8 @@
 //! encoding, since compression changes the bytes.
 //!
 //! The ETag of a query's answer hashes what determines it: a server fingerprint (crate version,
-//! schema, the configuration that changes answers), the store's revision and seed digest, and the
-//! request (query text, operation name, variables as canonical JSON).
+//! schema, the configuration that changes answers), the store's id, revision and seed digest, and
+//! the request (query text, operation name, variables as canonical JSON).
 
 use std::fmt::Write as _;
 
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::{AppState, HttpConfig};
 use crate::catalog::Snapshot;
@@ -57,9 +58,11 @@ impl CachePolicy {
     }
 
     /// The strong ETag (`"<32 hex digits>"`) of the answer to a request at `revision`.
-    fn etag(&self, revision: u64, seed_digest: Option<&str>, request: &CacheKey<'_>) -> String {
+    fn etag(&self, store: Uuid, revision: u64, seed_digest: Option<&str>, request: &CacheKey<'_>) -> String {
         let mut hasher = Sha256::new();
         hasher.update(self.fingerprint);
+        // The store's id: a restored store counts revisions again, with other content.
+        hasher.update(store.as_bytes());
         hasher.update(revision.to_be_bytes());
         field(&mut hasher, seed_digest.unwrap_or_default().as_bytes());
         field(&mut hasher, request.query.as_bytes());
@@ -82,7 +85,7 @@ impl CachePolicy {
     /// what it is.
     fn tag(&self, state: &AppState, request: &CacheKey<'_>) -> Option<Tag> {
         let snapshot = state.catalog.snapshot()?;
-        let etag = self.etag(snapshot.revision, snapshot.seed_digest.as_deref(), request);
+        let etag = self.etag(snapshot.store_id, snapshot.revision, snapshot.seed_digest.as_deref(), request);
         Some(Tag { etag, snapshot })
     }
 }
@@ -331,23 +334,26 @@ mod tests {
     #[test]
     fn etags_depend_on_every_part_of_the_request_and_the_store() {
         let policy = CachePolicy::new(&HttpConfig::default(), "type Query { x: Int }");
+        const S: Uuid = Uuid::from_u128(1);
         let vars = json!({ "y": 2019 });
         fn key<'a>(query: &'a str, operation_name: Option<&'a str>, variables: &'a Value) -> CacheKey<'a> {
             CacheKey { query, operation_name, variables }
         }
-        let base = policy.etag(1, Some("d"), &key("{ x }", None, &vars));
+        let base = policy.etag(S, 1, Some("d"), &key("{ x }", None, &vars));
         assert_eq!(base.len(), 34);
         assert!(base.starts_with('"') && base.ends_with('"'));
         let same = json!({ "y": 2019 });
-        assert_eq!(base, policy.etag(1, Some("d"), &key("{ x }", None, &same)));
+        assert_eq!(base, policy.etag(S, 1, Some("d"), &key("{ x }", None, &same)));
         let other_vars = json!({ "y": 2020 });
         for other in [
-            policy.etag(2, Some("d"), &key("{ x }", None, &vars)),
-            policy.etag(1, Some("e"), &key("{ x }", None, &vars)),
-            policy.etag(1, Some("d"), &key("{ x  }", None, &vars)),
-            policy.etag(1, Some("d"), &key("{ x }", Some("A"), &vars)),
-            policy.etag(1, Some("d"), &key("{ x }", None, &other_vars)),
+            policy.etag(S, 2, Some("d"), &key("{ x }", None, &vars)),
+            policy.etag(Uuid::from_u128(2), 1, Some("d"), &key("{ x }", None, &vars)),
+            policy.etag(S, 1, Some("e"), &key("{ x }", None, &vars)),
+            policy.etag(S, 1, Some("d"), &key("{ x  }", None, &vars)),
+            policy.etag(S, 1, Some("d"), &key("{ x }", Some("A"), &vars)),
+            policy.etag(S, 1, Some("d"), &key("{ x }", None, &other_vars)),
             CachePolicy::new(&HttpConfig::default(), "type Query { z: Int }").etag(
+                S,
                 1,
                 Some("d"),
                 &key("{ x }", None, &vars),

@@ -69,7 +69,7 @@ pub fn tables(content: &Content) -> Vec<(Kind, Table)> {
 }
 
 /// The seed folder's files (name, text) holding `tables`, every file present even when empty.
-pub fn files_of(tables: Vec<(Kind, Table)>) -> Vec<(&'static str, String)> {
+pub fn files_of(tables: Vec<(Kind, Table)>) -> Result<Vec<(&'static str, String)>, toml::ser::Error> {
     Kind::ALL
         .into_iter()
         .map(|kind| {
@@ -86,15 +86,14 @@ pub fn files_of(tables: Vec<(Kind, Table)>) -> Vec<(&'static str, String)> {
                 }
                 None => mine.next_back().unwrap_or_default(),
             };
-            // A table of strings, numbers, lists and tables always serializes.
-            let text = toml::to_string(&doc).unwrap_or_default();
-            (file, format!("# Written by `scs-series export`.\n\n{text}"))
+            let text = toml::to_string(&doc)?;
+            Ok((file, format!("# Written by `scs-series export`.\n\n{text}")))
         })
         .collect()
 }
 
 /// `content` as the files of a seed folder.
-pub fn files(content: &Content) -> Vec<(&'static str, String)> {
+pub fn files(content: &Content) -> Result<Vec<(&'static str, String)>, toml::ser::Error> {
     files_of(tables(content))
 }
 
@@ -102,7 +101,7 @@ pub fn files(content: &Content) -> Vec<(&'static str, String)> {
 /// to a temporary name and renamed, so a reader never sees half a file.
 pub fn write_dir(content: &Content, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for (name, text) in files(content) {
+    for (name, text) in files(content).map_err(std::io::Error::other)? {
         let part = dir.join(format!(".{name}.part"));
         std::fs::write(&part, text)?;
         std::fs::rename(&part, dir.join(name))?;

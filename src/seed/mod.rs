@@ -60,6 +60,15 @@ pub fn check(content: &Content) -> Result<Content, SeedErrors> {
 /// Validates entities given as seed tables (kind, table): what an editor's change becomes.
 pub fn check_tables(tables: Vec<(Kind, toml::Table)>) -> Result<Content, SeedErrors> {
     let files = export::files_of(tables)
+        .map_err(|e| {
+            SeedErrors(vec![SeedError {
+                file: PathBuf::new(),
+                line: None,
+                item: None,
+                field: None,
+                message: format!("cannot be written in the seed format: {e}"),
+            }])
+        })?
         .into_iter()
         .map(|(name, text)| (name.to_string(), PathBuf::from(name), text))
         .collect();

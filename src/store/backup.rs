@@ -59,7 +59,12 @@ impl Store {
     pub fn backup(&self, path: &Path) -> Result<BackupInfo, BackupError> {
         let io = |e| BackupError::Io(path.to_path_buf(), e);
         let part = path.with_extension("part");
-        let file = File::create(&part).map_err(io)?;
+        // Readable by its owner only: it holds the sync secret and the audit log.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&part).map_err(io)?;
         let mut out = Hashing { inner: BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
         out.write_all(MAGIC).map_err(io)?;
         for name in self.db.tree_names() {

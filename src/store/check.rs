@@ -131,8 +131,9 @@ impl Store {
         for entry in self.versions.iter() {
             let (key, _) = entry?;
             let id = Uuid::from_slice(&key).map_err(|_| bad_key("version key"))?;
-            if !kinds.contains_key(&id) {
-                problems.push(format!("versions: {id} names no stored entity"));
+            // A deleted entity keeps its last version, beside its tombstone in the log.
+            if !kinds.contains_key(&id) && !logged.contains(&id) {
+                problems.push(format!("versions: {id} names no entity, stored or deleted"));
             }
         }
 

@@ -121,6 +121,8 @@ const STORE_FORMAT: &str = "store-format-2";
 const REVISION: &[u8] = b"revision";
 const STORE_ID: &[u8] = b"store_id";
 const SYNC_SECRET: &[u8] = b"sync_secret";
+/// Present while no server has the store open: written by a clean shutdown, removed at start.
+const CLOSED_CLEANLY: &[u8] = b"closed_cleanly";
 
 /// Who a store is: an id and a secret made when it was created. Sync tokens carry the id
 /// and are signed with the secret, so a token from another store, or a forged one, is refused.
@@ -154,12 +156,37 @@ impl Store {
             kinds,
             db,
         };
-        let secret = [Uuid::new_v4().into_bytes(), Uuid::new_v4().into_bytes()].concat();
-        for (key, value) in [(STORE_ID, Uuid::new_v4().as_bytes().to_vec()), (SYNC_SECRET, secret)] {
-            // Set once, when the store is created; kept for its whole life.
-            let _ = store.meta.compare_and_swap(key, None as Option<&[u8]>, Some(value))?;
+        if store.meta.get(STORE_ID)?.is_none() {
+            // A new store: it starts closed cleanly, with an identity of its own.
+            store.rotate_identity()?;
+            store.meta.insert(CLOSED_CLEANLY, &[1])?;
         }
         Ok(store)
+    }
+
+    /// Gives the store a new id and sync secret. Every sync token and ETag issued before is
+    /// void from then on: done when the store may have gone back in time (a restore, or a
+    /// crash that lost writes others had already seen), so no client trusts a stale position.
+    pub fn rotate_identity(&self) -> Result<(), StoreError> {
+        let secret = [Uuid::new_v4().into_bytes(), Uuid::new_v4().into_bytes()].concat();
+        self.meta.insert(STORE_ID, Uuid::new_v4().as_bytes())?;
+        self.meta.insert(SYNC_SECRET, secret)?;
+        self.flush()
+    }
+
+    /// Marks the store in use by a server; returns whether the last server to use it closed it
+    /// cleanly ([`Store::close`]). When not, it may have lost writes clients had seen.
+    pub fn begin_session(&self) -> Result<bool, StoreError> {
+        let clean = self.meta.remove(CLOSED_CLEANLY)?.is_some();
+        self.flush()?;
+        Ok(clean)
+    }
+
+    /// Flushes the store and marks it closed cleanly: the last step of a graceful shutdown.
+    pub fn close(&self) -> Result<(), StoreError> {
+        self.flush()?;
+        self.meta.insert(CLOSED_CLEANLY, &[1])?;
+        self.flush()
     }
 
     /// The store's id and sync secret.
@@ -195,11 +222,25 @@ impl Store {
     /// An entity's version: 1 when created, one more each time its value changes; 0 when
     /// there is no such entity.
     pub fn version(&self, id: Uuid) -> Result<u64, StoreError> {
-        if let Some(v) = self.versions.get(id.as_bytes())? {
-            return Ok(be_u64(&v));
+        if !self.ids.contains_key(id.as_bytes())? {
+            return Ok(0);
         }
-        // Stores from before versions were kept: what they hold is at version 1.
-        Ok(u64::from(self.ids.contains_key(id.as_bytes())?))
+        self.last_version(id)
+    }
+
+    /// The last version an id had, kept after a delete, so an entity created again with the
+    /// same slug goes on counting and a version read before the delete never matches it.
+    fn last_version(&self, id: Uuid) -> Result<u64, StoreError> {
+        match self.versions.get(id.as_bytes())? {
+            Some(v) => Ok(be_u64(&v)),
+            // Stores from before versions were kept: what they hold is at version 1.
+            None => Ok(u64::from(self.ids.contains_key(id.as_bytes())?)),
+        }
+    }
+
+    /// The kind of the entity with `id`, if there is one.
+    pub fn kind_of(&self, id: Uuid) -> Result<Option<Kind>, StoreError> {
+        Ok(self.ids.get(id.as_bytes())?.and_then(|tag| tag.first().and_then(|t| Kind::from_tag(*t))))
     }
 
     /// Every entity an editor created, changed or deleted through the API.
@@ -225,7 +266,8 @@ impl Store {
     }
 
     /// Brings the store in line with `seed`, by slug, keeping what editors changed through the
-    /// API (see [`edits`]), then flushes. Does nothing when the store already holds this seed.
+    /// API (see [`edits`]). Does nothing when the store already holds this seed. Not flushed:
+    /// the caller brings what depends on the store up to date, then flushes.
     pub fn apply_seed(&self, seed: &Seed) -> Result<Report, StoreError> {
         let digest = format!("{STORE_FORMAT}/{}", seed.digest);
         if self.seed_digest()?.as_deref() == Some(digest.as_str()) {
@@ -242,7 +284,6 @@ impl Store {
             let settled = Origin::Seed { digest: &digest, settled: &merged.settled };
             Report { kept_edits: merged.kept, ..self.commit(&content, settled)? }
         };
-        self.flush()?;
         Ok(report)
     }
 
@@ -311,10 +352,9 @@ impl Store {
         let content_changed = !writes.is_empty() || !deletes.is_empty();
         let revision = self.revision()? + u64::from(content_changed);
         report.revision = revision;
-        for (old, new, _) in &audited {
+        for (_, new, _) in &audited {
             if let Some(new) = new {
-                let version = if old.is_some() { self.version(new.id)? } else { 0 };
-                report.versions.insert(new.id, version + 1);
+                report.versions.insert(new.id, self.last_version(new.id)? + 1);
             }
         }
         let marks = match origin {
@@ -359,11 +399,6 @@ impl Store {
             }
             for (id, version) in &report.versions {
                 tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
-            }
-            for (old, new, _) in &audited {
-                if let (Some(old), None) = (old, new) {
-                    tx.versions.remove(old.id.as_bytes())?;
-                }
             }
             for (id, mark) in &marks {
                 tx.edits.insert(id.as_bytes(), mark.as_slice())?;

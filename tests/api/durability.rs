@@ -66,6 +66,11 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
     while answered.lock().expect("lock").len() < 60 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let sync = "query($token: String) { sync(token: $token, first: 1) { nextToken } }";
+    let client = reqwest::Client::new();
+    let token_before = post_graphql(&client, &server.url, "", sync, json!({ "token": null })).await["data"]
+        ["sync"]["nextToken"]
+        .clone();
     server.child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
     server.child.wait().expect("killed");
     for w in writers {
@@ -80,7 +85,6 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
 
     // Restarted on the same store, every answered create is there.
     let server = start_binary(&args).await;
-    let client = reqwest::Client::new();
     let query = answered
         .iter()
         .enumerate()
@@ -90,6 +94,10 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
     let body = post_graphql(&client, &server.url, "", &format!("{{ {query} }}"), json!({})).await;
     assert!(body.get("errors").is_none(), "every answered write survived: {body:#}");
     assert_eq!(body["data"].as_object().map(|o| o.len()), Some(answered.len()));
+    // Writes that were not answered may be lost, and clients may have seen them: positions
+    // from before the crash are void, so every client resyncs rather than skip a change.
+    let body = post_graphql(&client, &server.url, "", sync, json!({ "token": token_before })).await;
+    assert_eq!(error_code(&body), "SYNC_TOKEN_INVALID");
 }
 
 #[tokio::test]
@@ -146,6 +154,8 @@ async fn a_backup_restores_and_a_damaged_one_is_refused() {
     .await;
     let content = app.app.catalog.store().content().expect("content");
     let revision = app.revision().await;
+    let sync = "query($token: String) { sync(token: $token, first: 1) { nextToken } }";
+    let token = app.app.data(sync, json!({ "token": null })).await["sync"]["nextToken"].clone();
     let data = app.app.stop().await;
     let store = data.path().join("store");
     let file = data.path().join("store.backup");
@@ -158,7 +168,8 @@ async fn a_backup_restores_and_a_damaged_one_is_refused() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     std::fs::write(&damaged, bytes).expect("write");
-    let target = data.path().join("restored");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let target = elsewhere.path().join("store");
     let (ok, _) = run_binary(&[os("restore"), damaged.as_os_str(), os("--data-dir"), target.as_os_str()]);
     assert!(!ok, "a damaged backup is refused");
     assert!(!target.exists(), "nothing was written");
@@ -170,6 +181,11 @@ async fn a_backup_restores_and_a_damaged_one_is_refused() {
     assert_eq!(restored.revision().expect("revision"), revision);
     assert_eq!(restored.check().expect("check").problems, Vec::<String>::new());
     drop(restored);
+    // Served, the restored store refuses sync positions from before: it may be behind them.
+    let served = spawn_app_on(elsewhere, &seed_dir()).await;
+    let body = served.query(sync, json!({ "token": token })).await;
+    assert_eq!(error_code(&body), "SYNC_TOKEN_INVALID");
+    drop(served);
 
     // Restoring over an existing store keeps the old one beside it.
     let (ok, out) = run_binary(&[os("restore"), file.as_os_str(), os("--data-dir"), store.as_os_str()]);
@@ -260,4 +276,32 @@ async fn a_seed_reapply_keeps_what_editors_changed_and_reports_it() {
     assert!(report.kept_edits.is_empty());
     assert!(report.added.is_empty() && report.changed.is_empty() && report.removed.is_empty(), "{report:?}");
     assert!(reopened.edit_marks().expect("marks").is_empty(), "every edit is settled");
+}
+
+#[tokio::test]
+async fn a_seed_that_does_not_fit_the_edits_is_refused_and_the_store_keeps_serving() {
+    let seed = seed_copy();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _, write, _) = editor_config(dir.path());
+    let app = spawn_app_on_with(tempfile::tempdir().expect("temp dir"), seed.path(), config.clone()).await;
+    let url = format!("{}/graphql", app.address);
+    let create = r#"mutation { createReading(input: { slug: "editors-reading", title: "An editor's reading", position: 99 }) { version } }"#;
+    let body = post_graphql(&app.client, &url, &write, create, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+
+    // The seed gets a reading at the position the editor took.
+    let readings = seed.path().join("readings.toml");
+    let mut text = std::fs::read_to_string(&readings).expect("readings");
+    text.push_str("\n[[reading]]\nslug = \"seeds-reading\"\ntitle = \"The seed's reading\"\nposition = 99\n");
+    std::fs::write(&readings, text).expect("write");
+    let refused = app.catalog.reload_seed();
+    assert!(refused.is_err_and(|e| e.to_string().contains("position 99")), "refused, naming the problem");
+
+    // Restarted with that seed, the server still starts and serves what the store holds.
+    let data = app.stop().await;
+    let app = spawn_app_on_with(data, seed.path(), config).await;
+    let got = app.data(r#"{ readings(first: 100) { nodes { slug } } }"#, json!({})).await;
+    let slugs = strings(&got["readings"]["nodes"], "slug");
+    assert!(slugs.contains(&"editors-reading".to_string()));
+    assert!(!slugs.contains(&"seeds-reading".to_string()));
 }

@@ -118,6 +118,7 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
         }
+        self.catalog.close().expect("the store closes cleanly");
         self._data_dir.take().expect("the app owns its data dir")
     }
 

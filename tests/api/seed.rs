@@ -10,7 +10,10 @@ use scs_series::store::Store;
 
 fn apply(store_dir: &Path, seed: &Path) -> scs_series::store::Report {
     let seed = scs_series::seed::load(seed).expect("seed loads");
-    open_store(store_dir).apply_seed(&seed).expect("seed applies")
+    let store = open_store(store_dir);
+    let report = store.apply_seed(&seed).expect("seed applies");
+    store.flush().expect("flushed");
+    report
 }
 
 /// Opens a store that an earlier handle in this test just closed: sled releases its file lock
