@@ -173,7 +173,7 @@ impl Catalog {
         drop(changing);
         let report = report?;
         self.publish(&report.changes);
-        let entity = plan.content.into_entities().find(|e| e.id() == plan.id);
+        let entity = plan.content.entity(plan.id);
         let version = report.versions.get(&plan.id).copied().unwrap_or(version);
         let version = if entity.is_some() { version } else { 0 };
         Ok(Edited { entity, version, revision: report.revision, detached: plan.detached })

@@ -184,11 +184,7 @@ pub fn plan(content: &Content, change: &Change) -> Result<Plan, EditError> {
 }
 
 fn find(content: &Content, kind: Kind, id: Uuid) -> Result<Entity, EditError> {
-    content
-        .clone()
-        .into_entities()
-        .find(|e| e.id() == id && e.kind() == kind)
-        .ok_or(EditError::NotFound(kind, id))
+    content.entity(id).filter(|e| e.kind() == kind).ok_or(EditError::NotFound(kind, id))
 }
 
 /// Sets and clears the patch's fields.

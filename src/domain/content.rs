@@ -100,6 +100,17 @@ impl Content {
         self.items.sort_by(|a, b| (a.kind(), &a.slug).cmp(&(b.kind(), &b.slug)));
     }
 
+    /// The entity with `id`, if there is one.
+    pub fn entity(&self, id: Uuid) -> Option<Entity> {
+        if let Some(s) = self.series.as_ref().filter(|s| s.id == id) {
+            return Some(Entity::Series(s.clone()));
+        }
+        let person = self.people.iter().find(|p| p.id == id).cloned().map(Entity::Person);
+        let update = || self.updates.iter().find(|u| u.id == id).cloned().map(Entity::Update);
+        let item = || self.items.iter().find(|i| i.id == id).cloned().map(Entity::Item);
+        person.or_else(update).or_else(item)
+    }
+
     pub fn len(&self) -> usize {
         usize::from(self.series.is_some()) + self.people.len() + self.updates.len() + self.items.len()
     }
