@@ -14,7 +14,8 @@ use crate::http;
 /// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store. SIGHUP
 /// re-reads the seed folder and applies it while serving.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = http_config(&args.cache, &args.editing)?;
+    let config =
+        http::HttpConfig { limits: args.limits.limits(), ..http_config(&args.cache, &args.editing)? };
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
     reload_on_sighup(catalog.clone());
     let listener =
@@ -64,6 +65,7 @@ pub fn http_config(args: &CacheArgs, editing: &EditingArgs) -> anyhow::Result<ht
         apq_cache_size: args.apq_cache_size,
         tokens: Arc::new(tokens),
         backup_dir: editing.backup_dir.clone(),
+        ..http::HttpConfig::default()
     })
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::graphql::QueryLimits;
 use crate::http;
 
 #[derive(Debug, Parser)]
@@ -22,6 +23,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: boxing the big variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load the seed into the store (when it changed) and serve the API (the default).
@@ -110,6 +113,49 @@ pub struct ServeArgs {
     pub cache: CacheArgs,
     #[command(flatten)]
     pub editing: EditingArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The limits on every GraphQL document (over one: a `QUERY_TOO_COMPLEX` or `BAD_REQUEST`
+/// error naming the limit, before anything runs).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Deepest nesting of fields.
+    #[arg(long, env = "SCS_MAX_DEPTH", value_name = "LEVELS", default_value_t = QueryLimits::default().depth)]
+    pub max_depth: usize,
+    /// Highest complexity: every field costs 1, a list its page size times what it selects.
+    #[arg(long, env = "SCS_MAX_COMPLEXITY", value_name = "COST", default_value_t = QueryLimits::default().complexity)]
+    pub max_complexity: usize,
+    /// Most fields in a document (fragments counted once).
+    #[arg(long, env = "SCS_MAX_FIELDS", value_name = "N", default_value_t = QueryLimits::default().fields)]
+    pub max_fields: usize,
+    /// Most aliases in a document.
+    #[arg(long, env = "SCS_MAX_ALIASES", value_name = "N", default_value_t = QueryLimits::default().aliases)]
+    pub max_aliases: usize,
+    /// Most directives in a document.
+    #[arg(long, env = "SCS_MAX_DIRECTIVES", value_name = "N", default_value_t = QueryLimits::default().directives)]
+    pub max_directives: usize,
+    /// Most fields at the top of an operation.
+    #[arg(long, env = "SCS_MAX_ROOT_FIELDS", value_name = "N", default_value_t = QueryLimits::default().root_fields)]
+    pub max_root_fields: usize,
+    /// Most lexical tokens in a document, counted before it is parsed.
+    #[arg(long, env = "SCS_MAX_TOKENS", value_name = "N", default_value_t = QueryLimits::default().tokens)]
+    pub max_tokens: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> QueryLimits {
+        QueryLimits {
+            depth: self.max_depth,
+            complexity: self.max_complexity,
+            fields: self.max_fields,
+            aliases: self.max_aliases,
+            directives: self.max_directives,
+            root_fields: self.max_root_fields,
+            tokens: self.max_tokens,
+        }
+    }
 }
 
 /// Tokens and backups of the editorial API.

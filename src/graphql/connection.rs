@@ -269,7 +269,7 @@ macro_rules! object_with_lists {
             $(
                 $(#[$cdoc])*
                 #[allow(clippy::too_many_arguments)]
-                #[graphql(complexity = "crate::graphql::limits::page_cost(first, last) * child_complexity + 1")]
+                #[graphql(complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::page_cost(first, last), child_complexity)")]
                 async fn $cname(
                     &$this,
                     ctx: &async_graphql::Context<'_>,
@@ -296,7 +296,7 @@ macro_rules! object_with_lists {
             $(
                 $(#[$ldoc])*
                 #[allow(clippy::too_many_arguments)]
-                #[graphql(complexity = "crate::graphql::limits::page_cost(first, last) * child_complexity + 1")]
+                #[graphql(complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::page_cost(first, last), child_complexity)")]
                 async fn $name(
                     &$this,
                     ctx: &async_graphql::Context<'_>,

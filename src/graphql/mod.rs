@@ -9,7 +9,7 @@ mod content;
 mod error;
 mod facets;
 mod inputs;
-pub(crate) mod limits;
+pub mod limits;
 mod mutation;
 mod people;
 mod query;
@@ -20,7 +20,7 @@ mod values;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use connection::MAX_PAGE_SIZE;
-pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
+pub use limits::{QueryLimits, ReportCost, MAX_COMPLEXITY, MAX_DEPTH};
 pub use mutation::{BackupDir, Mutation};
 pub use query::Query;
 pub use sync::Subscription;
@@ -39,15 +39,14 @@ fn builder() -> SchemaBuilder<Root, Mutation, Subscription> {
         Mutation,
         Subscription,
     )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(64)
     .extension(limits::ErrorCodes)
 }
 
-/// The schema, serving `catalog`; the `backup` mutation writes into `backups`.
-pub fn schema(catalog: Catalog, backups: BackupDir) -> ApiSchema {
+/// The schema, serving `catalog` within `limits`; the `backup` mutation writes into `backups`.
+pub fn schema(catalog: Catalog, backups: BackupDir, limits: QueryLimits) -> ApiSchema {
     builder()
+        .extension(limits::Limits(limits))
         .data(catalog.store().clone())
         .data(catalog.search().clone())
         .data(catalog)

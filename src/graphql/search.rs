@@ -22,7 +22,9 @@ impl SearchQuery {
     /// match in English and German, with or without diacritics ("Tohk" finds "Tõhk"), in titles,
     /// deks, summaries, quotes, intros, image credits and the names of the people taking part.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::page_cost(first, None) * child_complexity + 1")]
+    #[graphql(
+        complexity = "super::limits::list_cost(super::limits::page_cost(first, None), child_complexity)"
+    )]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::persisted::Registry;
 use crate::auth::Tokens;
+use crate::graphql::QueryLimits;
 
 /// Default `Cache-Control: max-age` of a query's answer.
 pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
@@ -34,6 +35,8 @@ pub struct HttpConfig {
     pub tokens: Arc<Tokens>,
     /// Where the `backup` mutation writes.
     pub backup_dir: PathBuf,
+    /// The limits on every GraphQL document.
+    pub limits: QueryLimits,
 }
 
 impl Default for HttpConfig {
@@ -46,6 +49,7 @@ impl Default for HttpConfig {
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
             tokens: Arc::new(Tokens::default()),
             backup_dir: PathBuf::from(DEFAULT_BACKUP_DIR),
+            limits: QueryLimits::default(),
         }
     }
 }

@@ -156,8 +156,10 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         }
         Err(refusal) => return refusal.into_response(),
     };
-    // Parsed once: for the operation's type here, and handed on so execution does not parse again.
-    let document = async_graphql::parser::parse_query(&query).ok();
+    // Parsed once: for the operation's type here, and handed on so execution does not parse
+    // again. A document over the token limit is not parsed at all: the engine refuses it.
+    let parse = crate::graphql::limits::count_tokens(&query) <= state.limits.tokens;
+    let document = parse.then(|| async_graphql::parser::parse_query(&query).ok()).flatten();
     let operation = document.as_ref().and_then(|doc| operation_type(doc, sent.operation_name.as_deref()));
     if over_get && operation.is_some_and(|op| op != OperationType::Query) {
         let mut response = error(
@@ -178,6 +180,9 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     }
     let authorization = headers.get(header::AUTHORIZATION);
     request = request.data(state.tokens.credentials(authorization.map(HeaderValue::as_bytes)));
+    if wants_cost(headers) {
+        request = request.data(crate::graphql::ReportCost);
+    }
     // An answer to a request with a token may hold what only that token may read (the audit
     // log): it is never cached, by us or anyone.
     let key = (operation == Some(OperationType::Query) && authorization.is_none()).then(|| CacheKey {
@@ -186,6 +191,14 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         variables: &sent.variables,
     });
     caching::execute(state, headers, request, key).await
+}
+
+/// `X-Query-Cost: 1` (or `true`) asks for the query's cost in `extensions.cost`.
+fn wants_cost(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-query-cost")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v.trim(), "1" | "true"))
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {

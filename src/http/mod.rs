@@ -34,12 +34,13 @@ pub struct AppState {
     pub(crate) persisted: Arc<persisted::Persisted>,
     pub(crate) cache: Arc<caching::CachePolicy>,
     pub(crate) tokens: Arc<crate::auth::Tokens>,
+    pub(crate) limits: crate::graphql::QueryLimits,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
 pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
-    let schema =
-        crate::graphql::schema(catalog.clone(), crate::graphql::BackupDir(config.backup_dir.clone()));
+    let backups = crate::graphql::BackupDir(config.backup_dir.clone());
+    let schema = crate::graphql::schema(catalog.clone(), backups, config.limits);
     let cache = Arc::new(caching::CachePolicy::new(&config, &schema.sdl()));
     let persisted = Arc::new(persisted::Persisted::new(
         config.persisted_queries,
@@ -48,7 +49,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
     ));
     let websocket =
         GraphQLSubscription::new(ws::Guarded { schema: schema.clone(), persisted: persisted.clone() });
-    let state = AppState { schema, catalog, persisted, cache, tokens: config.tokens };
+    let state = AppState { schema, catalog, persisted, cache, tokens: config.tokens, limits: config.limits };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphql::get).post(graphql::post))

@@ -8,6 +8,7 @@ mod facts;
 mod filters;
 mod helpers;
 mod http;
+mod limits;
 mod lists;
 mod live;
 mod node;
