@@ -142,6 +142,12 @@ pub struct LimitArgs {
     /// Most lexical tokens in a document, counted before it is parsed.
     #[arg(long, env = "SCS_MAX_TOKENS", value_name = "N", default_value_t = QueryLimits::default().tokens)]
     pub max_tokens: usize,
+    /// Answer introspection queries (`__schema`, `__type`); the schema is public, so on by default.
+    #[arg(long, env = "SCS_INTROSPECTION", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Suggest field and argument names in validation errors ("Did you mean …?").
+    #[arg(long, env = "SCS_SUGGESTIONS", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub suggestions: bool,
 }
 
 impl LimitArgs {

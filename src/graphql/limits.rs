@@ -73,17 +73,26 @@ pub fn list_cost(page: usize, child_complexity: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportCost;
 
-/// Enforces [`QueryLimits`] and reports the cost when asked.
-pub struct Limits(pub QueryLimits);
+/// Enforces [`QueryLimits`], refuses introspection when it is off, and reports the cost when
+/// asked.
+pub struct Limits {
+    pub limits: QueryLimits,
+    pub introspection: bool,
+}
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsOfOneRequest { limits: self.0, cost: Mutex::new(None) })
+        Arc::new(LimitsOfOneRequest {
+            limits: self.limits,
+            introspection: self.introspection,
+            cost: Mutex::new(None),
+        })
     }
 }
 
 struct LimitsOfOneRequest {
     limits: QueryLimits,
+    introspection: bool,
     /// (complexity, depth), once validated.
     cost: Mutex<Option<(usize, usize)>>,
 }
@@ -113,6 +122,14 @@ impl Extension for LimitsOfOneRequest {
             if found > max {
                 return Err(refusal("QUERY_TOO_COMPLEX", name, max, found));
             }
+        }
+        if shape.introspects && !self.introspection {
+            let mut error = ServerError::new(
+                "introspection (`__schema`, `__type`) is switched off on this server; `__typename` works",
+                None,
+            );
+            error.extensions.get_or_insert_with(Default::default).set("code", "INTROSPECTION_DISABLED");
+            return Err(error);
         }
         Ok(document)
     }
@@ -245,6 +262,8 @@ struct Shape {
     aliases: usize,
     directives: usize,
     root_fields: usize,
+    /// Whether it selects `__schema` or `__type`.
+    introspects: bool,
 }
 
 impl Shape {
@@ -275,6 +294,7 @@ impl Shape {
             match &selection.node {
                 Selection::Field(f) => {
                     self.fields += 1;
+                    self.introspects |= matches!(f.node.name.node.as_str(), "__schema" | "__type");
                     self.aliases += usize::from(f.node.alias.is_some());
                     self.directives += f.node.directives.len();
                     self.add(&f.node.selection_set.node);
@@ -349,7 +369,12 @@ mod tests {
         let doc = async_graphql::parser::parse_query(
             "query Q @a { x: a { b @c } d { ...F ... on T @e { g } } } fragment F on T @f { h: i }",
         )?;
-        assert_eq!(Shape::of(&doc), Shape { fields: 5, aliases: 2, directives: 4, root_fields: 2 });
+        let shape = Shape { fields: 5, aliases: 2, directives: 4, root_fields: 2, introspects: false };
+        assert_eq!(Shape::of(&doc), shape);
+        assert!(
+            Shape::of(&async_graphql::parser::parse_query("{ t: __type(name: \"X\") { name } }")?)
+                .introspects
+        );
         Ok(())
     }
 

@@ -43,15 +43,30 @@ fn builder() -> SchemaBuilder<Root, Mutation, Subscription> {
     .extension(limits::ErrorCodes)
 }
 
-/// The schema, serving `catalog` within `limits`; the `backup` mutation writes into `backups`.
-pub fn schema(catalog: Catalog, backups: BackupDir, limits: QueryLimits) -> ApiSchema {
-    builder()
-        .extension(limits::Limits(limits))
-        .data(catalog.store().clone())
-        .data(catalog.search().clone())
-        .data(catalog)
-        .data(backups)
-        .finish()
+/// How the schema serves: its limits, what it reveals, where backups go.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub limits: QueryLimits,
+    /// Answer introspection queries (`__schema`, `__type`); `__typename` always works.
+    pub introspection: bool,
+    /// Suggest field and argument names in validation errors ("Did you mean …?").
+    pub suggestions: bool,
+    /// Where the `backup` mutation writes.
+    pub backups: BackupDir,
+}
+
+/// The schema, serving `catalog` as `options` say.
+pub fn schema(catalog: Catalog, options: Options) -> ApiSchema {
+    let mut builder =
+        builder().extension(limits::Limits { limits: options.limits, introspection: options.introspection });
+    if !options.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !options.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    let backups = options.backups;
+    builder.data(catalog.store().clone()).data(catalog.search().clone()).data(catalog).data(backups).finish()
 }
 
 /// The schema's SDL, as checked in at `schema.graphql`.

@@ -51,6 +51,8 @@ impl CachePolicy {
         field(&mut hasher, sdl.as_bytes());
         // Only-persisted refuses what it does not list: the same request gets another answer.
         field(&mut hasher, if config.only_persisted { b"only-persisted" } else { b"open" });
+        // Without introspection, an introspection query gets an error instead of the schema.
+        field(&mut hasher, if config.introspection { b"introspection" } else { b"no introspection" });
         CachePolicy {
             cache_control: HeaderValue::from_str(&cache_control).unwrap_or(NO_CACHE),
             fingerprint: hasher.finalize().into(),

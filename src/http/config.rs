@@ -37,6 +37,10 @@ pub struct HttpConfig {
     pub backup_dir: PathBuf,
     /// The limits on every GraphQL document.
     pub limits: QueryLimits,
+    /// Answer introspection queries (the schema is public: on by default).
+    pub introspection: bool,
+    /// Suggest names in validation errors ("Did you mean …?").
+    pub suggestions: bool,
 }
 
 impl Default for HttpConfig {
@@ -50,6 +54,8 @@ impl Default for HttpConfig {
             tokens: Arc::new(Tokens::default()),
             backup_dir: PathBuf::from(DEFAULT_BACKUP_DIR),
             limits: QueryLimits::default(),
+            introspection: true,
+            suggestions: true,
         }
     }
 }

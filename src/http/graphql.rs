@@ -120,7 +120,7 @@ pub async fn post(
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "POST /graphql needs `Content-Type: application/json`",
+            "POST /graphql needs `Content-Type: application/json` (or `application/graphql-response+json`)",
         );
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
@@ -211,7 +211,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|v| v == "application/json")
+        .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
 }
 
 /// The type of the operation a document would run; `None` when it names no operation it has

@@ -25,6 +25,11 @@ pub use config::HttpConfig;
 
 /// Largest request body accepted (413 above it).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest request target (path and query string) accepted (414 above it): room for a GET query
+/// at the token limit.
+pub const MAX_URL_BYTES: usize = 32 * 1024;
+/// Most bytes of request headers (names and values) accepted (431 above them).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -39,8 +44,13 @@ pub struct AppState {
 
 /// The whole application's routes, serving `catalog` as `config` says.
 pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
-    let backups = crate::graphql::BackupDir(config.backup_dir.clone());
-    let schema = crate::graphql::schema(catalog.clone(), backups, config.limits);
+    let options = crate::graphql::Options {
+        limits: config.limits,
+        introspection: config.introspection,
+        suggestions: config.suggestions,
+        backups: crate::graphql::BackupDir(config.backup_dir.clone()),
+    };
+    let schema = crate::graphql::schema(catalog.clone(), options);
     let cache = Arc::new(caching::CachePolicy::new(&config, &schema.sdl()));
     let persisted = Arc::new(persisted::Persisted::new(
         config.persisted_queries,
@@ -55,6 +65,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route_service("/graphql/ws", websocket)
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .merge(playground::asset_routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
         .method_not_allowed_fallback(|| async {
@@ -68,6 +79,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(axum::middleware::map_response(caching::no_store_on_errors))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
+        .layer(axum::middleware::from_fn(limit_request_head))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -80,6 +92,38 @@ async fn health(State(state): State<AppState>) -> Response {
             error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
         }
     }
+}
+
+/// `GET /ready`: the store is open and the seed applied (both done before the server listens),
+/// and the store answers.
+async fn ready(State(state): State<AppState>) -> Response {
+    let store = state.catalog.store();
+    match (store.revision(), store.seed_digest()) {
+        (Ok(revision), Ok(Some(seed))) => {
+            Json(json!({ "status": "ready", "revision": revision, "seedDigest": seed })).into_response()
+        }
+        (Ok(_), Ok(None)) => error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "no seed applied yet"),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "readiness check failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
+        }
+    }
+}
+
+/// Refuses a request whose target or headers are over the caps, before any handler runs.
+async fn limit_request_head(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URL_BYTES {
+        let message = format!("the request target is {target} bytes; the most accepted is {MAX_URL_BYTES}");
+        return error(StatusCode::URI_TOO_LONG, "URI_TOO_LONG", &message);
+    }
+    let headers: usize = request.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if headers > MAX_HEADER_BYTES {
+        let message =
+            format!("the request headers are {headers} bytes; the most accepted is {MAX_HEADER_BYTES}");
+        return error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE", &message);
+    }
+    next.run(request).await
 }
 
 /// A transport-level error in the GraphQL error shape, so clients parse one format.

@@ -6,6 +6,7 @@ mod durability;
 mod editing;
 mod facts;
 mod filters;
+mod hardening;
 mod helpers;
 mod http;
 mod limits;

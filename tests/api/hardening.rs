@@ -1,0 +1,80 @@
+//! What the public API refuses and reveals: introspection and suggestions switches, content
+//! types, caps on the request target and headers, readiness.
+
+use scs_series::http::HttpConfig;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn introspection_and_suggestions_can_be_switched_off() {
+    let open = spawn_app().await;
+    let body = open.query("{ evnts { totalCount } }", json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("Did you mean")), "{body:#}");
+    let data = open.data("{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Root");
+
+    let closed =
+        spawn_app_with(HttpConfig { introspection: false, suggestions: false, ..HttpConfig::default() })
+            .await;
+    let body = closed.query("{ evnts { totalCount } }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("evnts") && !message.contains("Did you mean"), "{message}");
+    let body = closed.query("{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(error_code(&body), "INTROSPECTION_DISABLED", "{body:#}");
+    assert!(body.get("data").is_none_or(Value::is_null));
+    let data = closed.data("{ __typename events { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3, "queries still work");
+}
+
+#[tokio::test]
+async fn a_post_may_say_it_is_graphql_response_json() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/graphql-response+json")
+        .body(json!({ "query": "{ events { totalCount } }" }).to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["data"]["events"]["totalCount"], 3);
+}
+
+#[tokio::test]
+async fn an_overlong_target_or_header_is_refused_with_its_status() {
+    let app = spawn_app().await;
+    let long =
+        format!("{}/graphql?query={}", app.address, "%20".repeat(scs_series::http::MAX_URL_BYTES / 3 + 10));
+    let response = app.client.get(long).send().await.expect("sent");
+    assert_eq!(response.status(), 414);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "URI_TOO_LONG");
+
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("x-padding", "p".repeat(scs_series::http::MAX_HEADER_BYTES))
+        .json(&json!({ "query": "{ events { totalCount } }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 431);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "HEADERS_TOO_LARGE");
+    let data = app.data("{ events { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3, "the server answers right after");
+}
+
+#[tokio::test]
+async fn ready_says_the_store_is_open_and_the_seed_applied() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/ready", app.address)).send().await.expect("sent");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["revision"].as_u64(), Some(app.catalog.store().revision().expect("revision")));
+    assert!(body["seedDigest"].as_str().is_some_and(|d| d.len() > 64));
+}
