@@ -21,6 +21,15 @@ pub struct Cli {
     /// `serve`'s flags, for when no subcommand is given.
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// Log lines as text (for people) or JSON (one object a line, for log collectors).
+    #[arg(long, global = true, env = "SCS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 // Parsed once at start-up: boxing the big variant would buy nothing.

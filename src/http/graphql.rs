@@ -170,6 +170,8 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    let named = sent.operation_name.as_deref().or_else(|| document.as_ref().and_then(single_operation_name));
+    tracing::Span::current().record("operation", named.unwrap_or("-"));
     let mut request = async_graphql::Request::new(query.as_str())
         .variables(async_graphql::Variables::from_json(sent.variables.clone()));
     if let Some(name) = &sent.operation_name {
@@ -212,6 +214,14 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
+}
+
+/// The name of a document's only operation, if it is named.
+fn single_operation_name(doc: &ExecutableDocument) -> Option<&str> {
+    match &doc.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|n| n.as_str()),
+        _ => None,
+    }
 }
 
 /// The type of the operation a document would run; `None` when it names no operation it has

@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
@@ -80,7 +81,9 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
         .layer(axum::middleware::from_fn(limit_request_head))
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -92,6 +95,25 @@ async fn health(State(state): State<AppState>) -> Response {
             error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
         }
     }
+}
+
+/// The span of one request: its id (echoed in `X-Request-Id`), method and path; the GraphQL
+/// handler records the operation's name. Never the headers (tokens) or the variables.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id =
+        request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        operation = tracing::field::Empty,
+    )
+}
+
+/// One line per request, when it is answered: status and duration (the span adds the rest).
+fn log_response(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
+    tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
 }
 
 /// `GET /ready`: the store is open and the seed applied (both done before the server listens),

@@ -78,3 +78,48 @@ async fn ready_says_the_store_is_open_and_the_seed_applied() {
     assert_eq!(body["revision"].as_u64(), Some(app.catalog.store().revision().expect("revision")));
     assert!(body["seedDigest"].as_str().is_some_and(|d| d.len() > 64));
 }
+
+#[tokio::test]
+async fn every_request_gets_an_id_and_one_json_log_line_without_secrets() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = data.path().join("store");
+    let mut server =
+        start_binary(&["--log-format".as_ref(), "json".as_ref(), "--data-dir".as_ref(), store.as_os_str()])
+            .await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(&server.url)
+        .bearer_auth("scs_secret-token-value")
+        .json(&json!({ "query": "query Named($y: Int) { events(year: $y) { totalCount } }", "variables": { "y": 2019 } }))
+        .send()
+        .await
+        .expect("sent");
+    let id = response.headers()["x-request-id"].to_str().expect("ascii").to_string();
+    assert_eq!(id.len(), 36, "a UUID");
+    let mine = client
+        .get(format!("{}?query={{__typename}}", server.url))
+        .header("x-request-id", "client-chosen-id")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(mine.headers()["x-request-id"], "client-chosen-id", "a client's id is kept");
+
+    let mut line = None;
+    while line.is_none() {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), server.lines.recv()).await;
+        let text = next.expect("a log line in time").expect("the server logs");
+        assert!(
+            !text.contains("secret-token-value") && !text.contains("2019"),
+            "no token or variables: {text}"
+        );
+        let json: Value = serde_json::from_str(&text).expect("JSON log lines");
+        if json["span"]["id"] == id.as_str() && json["fields"]["message"] == "answered" {
+            line = Some(json);
+        }
+    }
+    let line = line.expect("found");
+    assert_eq!(line["span"]["operation"], "Named");
+    assert_eq!(line["span"]["path"], "/graphql");
+    assert_eq!(line["fields"]["status"], 200);
+    assert!(line["fields"]["ms"].as_f64().is_some());
+}

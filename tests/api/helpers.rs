@@ -218,7 +218,9 @@ pub async fn start_binary(args: &[&std::ffi::OsStr]) -> Server {
         let line = tokio::time::timeout(std::time::Duration::from_secs(60), server.lines.recv()).await;
         let line = line.expect("in time").expect("the server starts (see its log above)");
         if let Some(at) = line.find("ready: http://") {
-            server.url = line[at + "ready: ".len()..].trim().to_string();
+            let rest = &line[at + "ready: ".len()..];
+            server.url =
+                rest.split(|c: char| c == '"' || c.is_whitespace()).next().unwrap_or(rest).to_string();
             return server;
         }
     }
