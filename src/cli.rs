@@ -154,6 +154,10 @@ pub struct LimitArgs {
     /// Answer introspection queries (`__schema`, `__type`); the schema is public, so on by default.
     #[arg(long, env = "SCS_INTROSPECTION", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Seconds a request may take from its headers to its answer (a body that trickles in, a
+    /// query that runs too long): 408 after them.
+    #[arg(long, env = "SCS_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = http::config::DEFAULT_REQUEST_TIMEOUT_SECS)]
+    pub request_timeout: u64,
     /// Suggest field and argument names in validation errors ("Did you mean …?").
     #[arg(long, env = "SCS_SUGGESTIONS", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub suggestions: bool,

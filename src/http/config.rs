@@ -15,6 +15,9 @@ pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// Default number of automatic persisted queries remembered (least recently used go first).
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 
+/// Default deadline of a request, from its headers to its answer.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+
 /// Default folder of the backups the `backup` mutation writes.
 pub const DEFAULT_BACKUP_DIR: &str = "./backups";
 
@@ -41,6 +44,9 @@ pub struct HttpConfig {
     pub introspection: bool,
     /// Suggest names in validation errors ("Did you mean …?").
     pub suggestions: bool,
+    /// How long a request may take, from its headers to its answer (a body that trickles in,
+    /// a query that runs too long): 408 after it.
+    pub request_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +62,7 @@ impl Default for HttpConfig {
             limits: QueryLimits::default(),
             introspection: true,
             suggestions: true,
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
         }
     }
 }

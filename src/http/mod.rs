@@ -41,6 +41,7 @@ pub struct AppState {
     pub(crate) cache: Arc<caching::CachePolicy>,
     pub(crate) tokens: Arc<crate::auth::Tokens>,
     pub(crate) limits: crate::graphql::QueryLimits,
+    pub(crate) request_timeout: std::time::Duration,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
@@ -60,7 +61,15 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
     ));
     let websocket =
         GraphQLSubscription::new(ws::Guarded { schema: schema.clone(), persisted: persisted.clone() });
-    let state = AppState { schema, catalog, persisted, cache, tokens: config.tokens, limits: config.limits };
+    let state = AppState {
+        schema,
+        catalog,
+        persisted,
+        cache,
+        tokens: config.tokens,
+        limits: config.limits,
+        request_timeout: config.request_timeout,
+    };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -80,6 +89,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(axum::middleware::map_response(caching::no_store_on_errors))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(limit_request_head))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
@@ -128,6 +138,24 @@ async fn ready(State(state): State<AppState>) -> Response {
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "readiness check failed");
             error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store cannot be read")
+        }
+    }
+}
+
+/// Answers 408 to a request not answered within the deadline: a body that trickles in (a
+/// slowloris), or anything else that keeps a connection busy that long.
+async fn deadline(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = state.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let message =
+                format!("the request was not received and answered within {} s", limit.as_secs_f64());
+            error(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", &message)
         }
     }
 }

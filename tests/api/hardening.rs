@@ -123,3 +123,30 @@ async fn every_request_gets_an_id_and_one_json_log_line_without_secrets() {
     assert_eq!(line["fields"]["status"], 200);
     assert!(line["fields"]["ms"].as_f64().is_some());
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let timeout = std::time::Duration::from_millis(300);
+    let app = spawn_app_with(HttpConfig { request_timeout: timeout, ..HttpConfig::default() }).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let body = r#"{"query":"{ events { totalCount } }"}"#;
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    stream.write_all(&body.as_bytes()[..5]).await.expect("a little body");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "the server does not wait forever");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let data = app.data("{ events { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3, "everyone else is still served");
+}
