@@ -158,6 +158,9 @@ pub struct LimitArgs {
     /// query that runs too long): 408 after them.
     #[arg(long, env = "SCS_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = http::config::DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout: u64,
+    /// Most operations in one batched (JSON array) request; 0 (the default) refuses batches.
+    #[arg(long, env = "SCS_MAX_BATCH", value_name = "N", default_value_t = 0)]
+    pub max_batch: usize,
     /// Suggest field and argument names in validation errors ("Did you mean …?").
     #[arg(long, env = "SCS_SUGGESTIONS", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub suggestions: bool,

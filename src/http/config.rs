@@ -47,6 +47,8 @@ pub struct HttpConfig {
     /// How long a request may take, from its headers to its answer (a body that trickles in,
     /// a query that runs too long): 408 after it.
     pub request_timeout: Duration,
+    /// Most operations in one batched (JSON array) request; 0 refuses batches.
+    pub max_batch: usize,
 }
 
 impl Default for HttpConfig {
@@ -63,6 +65,7 @@ impl Default for HttpConfig {
             introspection: true,
             suggestions: true,
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+            max_batch: 0,
         }
     }
 }

@@ -124,7 +124,7 @@ pub async fn post(
         );
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "batched requests are not supported");
+        return batch(&state, headers, &body).await;
     }
     let sent = serde_json::from_slice::<PostBody>(&body)
         .map_err(|e| format!("malformed JSON request: {e}"))
@@ -141,6 +141,49 @@ pub async fn post(
         Err(e) => return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e),
     };
     run(&state, &headers, false, sent).await
+}
+
+/// A batched request: a JSON array of requests, each run as if sent alone, answered with the
+/// array of their answers (never cached). Off unless `--max-batch` allows it, and capped.
+async fn batch(state: &AppState, mut headers: HeaderMap, body: &[u8]) -> Response {
+    if state.max_batch == 0 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are switched off on this server",
+        );
+    }
+    let items = match serde_json::from_slice::<Vec<PostBody>>(body) {
+        Ok(items) if items.is_empty() => {
+            return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "an empty batch");
+        }
+        Ok(items) => items,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("malformed JSON request: {e}"))
+        }
+    };
+    if items.len() > state.max_batch {
+        let message =
+            format!("a batch of {} operations; the most allowed is {}", items.len(), state.max_batch);
+        return error(StatusCode::BAD_REQUEST, "BATCH_TOO_LARGE", &message);
+    }
+    // Each answer goes in the array whole: no 304 for a part of it.
+    headers.remove(header::IF_NONE_MATCH);
+    let mut answers = Vec::with_capacity(items.len());
+    for item in items {
+        let response = match Sent::new(item.query, item.operation_name, item.variables, item.extensions) {
+            Ok(sent) if sent.query.is_some() || sent.extensions.is_some() => {
+                run(state, &headers, false, sent).await
+            }
+            Ok(_) => error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "a batch entry has no `query`"),
+            Err(e) => error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e),
+        };
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        answers.push(serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null));
+    }
+    let mut response = axum::Json(answers).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Resolves a persisted query, refuses what may not run, and runs the rest with caching.

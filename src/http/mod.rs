@@ -42,6 +42,7 @@ pub struct AppState {
     pub(crate) tokens: Arc<crate::auth::Tokens>,
     pub(crate) limits: crate::graphql::QueryLimits,
     pub(crate) request_timeout: std::time::Duration,
+    pub(crate) max_batch: usize,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
@@ -69,6 +70,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         tokens: config.tokens,
         limits: config.limits,
         request_timeout: config.request_timeout,
+        max_batch: config.max_batch,
     };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))

@@ -150,3 +150,34 @@ async fn a_body_that_trickles_in_is_cut_off_with_408() {
     let data = app.data("{ events { totalCount } }", json!({})).await;
     assert_eq!(data["events"]["totalCount"], 3, "everyone else is still served");
 }
+
+#[tokio::test]
+async fn batches_are_off_by_default_and_capped_when_on() {
+    let send = |app: &TestApp, body: String| {
+        let request =
+            app.client.post(format!("{}/graphql", app.address)).header("content-type", "application/json");
+        request.body(body).send()
+    };
+    let one = r#"{"query":"{ events { totalCount } }"}"#;
+    let off = spawn_app().await;
+    let response = send(&off, format!("[{one}]")).await.expect("sent");
+    assert_eq!(response.status(), 400);
+
+    let on = spawn_app_with(HttpConfig { max_batch: 2, ..HttpConfig::default() }).await;
+    let two = format!(
+        r#"[{one}, {{"query":"query($y: Int) {{ events(year: $y) {{ totalCount }} }}","variables":{{"y":2019}}}}]"#
+    );
+    let response = send(&on, two).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let answers: Value = response.json().await.expect("JSON");
+    assert_eq!(answers[0]["data"]["events"]["totalCount"], 3);
+    assert_eq!(answers[1]["data"]["events"]["totalCount"], 1);
+
+    let response = send(&on, format!("[{one}, {one}, {one}]")).await.expect("sent");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BATCH_TOO_LARGE");
+    let data = on.data("{ events { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3);
+}
