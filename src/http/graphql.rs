@@ -91,7 +91,7 @@ pub async fn get(
     };
     if sent.query.is_none() && sent.extensions.is_none() {
         if accepts_html(&headers) {
-            return playground::page("/graphql").into_response();
+            return playground::response("/graphql");
         }
         return error(
             StatusCode::BAD_REQUEST,

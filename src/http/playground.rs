@@ -137,6 +137,50 @@ pub fn page(endpoint: &str) -> Html<String> {
     )
 }
 
+/// The playground page with its security headers: a Content-Security-Policy that lets the page
+/// load only this server's assets (or, when they are not embedded, the pinned CDN files) and
+/// run only its own inline script, by hash; no framing, no type sniffing, no referrer.
+pub fn response(endpoint: &str) -> Response {
+    let Html(page) = page(endpoint);
+    let policy = content_security_policy(&page);
+    let mut response = Html(page).into_response();
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The policy for `page`: its last inline `<script>` (the one that starts GraphiQL) is allowed
+/// by its SHA-256; styles may be inline (GraphiQL sets them as it renders).
+fn content_security_policy(page: &str) -> String {
+    use base64::Engine as _;
+    let inline = page
+        .rfind("<script>")
+        .and_then(|start| page.get(start + "<script>".len()..))
+        .and_then(|rest| rest.find("</script>").and_then(|end| rest.get(..end)))
+        .unwrap_or_default();
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(inline.as_bytes()));
+    let mut cdn = String::new();
+    if !assets_are_embedded() {
+        for asset in ASSETS {
+            let origin: String = asset.cdn_url.split('/').take(3).collect::<Vec<_>>().join("/");
+            if !cdn.contains(&origin) {
+                cdn.push(' ');
+                cdn.push_str(&origin);
+            }
+        }
+    }
+    format!(
+        "default-src 'none'; script-src 'self' 'sha256-{hash}'{cdn}; style-src 'self' 'unsafe-inline'{cdn}; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'none'"
+    )
+}
+
 /// An embedded asset's response: 304 when the client has it already.
 fn serve(asset: &Asset, bytes: &'static [u8], index: usize, request: &HeaderMap) -> Response {
     let etag = ETAGS.get(index).and_then(Option::as_ref);

@@ -181,3 +181,35 @@ async fn batches_are_off_by_default_and_capped_when_on() {
     let data = on.data("{ events { totalCount } }", json!({})).await;
     assert_eq!(data["events"]["totalCount"], 3);
 }
+
+#[tokio::test]
+async fn the_playground_page_allows_only_its_own_scripts_and_no_framing() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
+    let header = |name: &str| response.headers()[name].to_str().expect("ascii").to_string();
+    let policy = header("content-security-policy");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("x-frame-options"), "DENY");
+    let page = response.text().await.expect("page");
+    for part in ["default-src 'none'", "frame-ancestors 'none'", "connect-src 'self'", "base-uri 'none'"] {
+        assert!(policy.contains(part), "{policy}");
+    }
+    assert!(
+        !policy.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe")),
+        "{policy}"
+    );
+    // The page's one inline script is allowed by its hash, and nothing else inline is.
+    let start = page.rfind("<script>").expect("inline script") + "<script>".len();
+    let end = start + page[start..].find("</script>").expect("end");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&page[start..end]));
+    assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
+}
