@@ -308,3 +308,63 @@ async fn a_seed_that_does_not_fit_the_edits_is_refused_and_the_store_keeps_servi
     assert!(slugs.contains(&"editors-reading".to_string()));
     assert!(!slugs.contains(&"seeds-reading".to_string()));
 }
+
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish_then_closes_the_store_cleanly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let args = [os("--data-dir"), store.as_os_str()];
+    let mut server = start_binary(&args).await;
+    let client = reqwest::Client::new();
+    let sync = "query($token: String) { sync(token: $token, first: 1) { nextToken } }";
+    let token = post_graphql(&client, &server.url, "", sync, json!({ "token": null })).await["data"]["sync"]
+        ["nextToken"]
+        .clone();
+
+    // A request whose body is still arriving when SIGTERM comes.
+    let address = server.url.trim_start_matches("http://").trim_end_matches("/graphql").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let body = r#"{"query":"{ events { totalCount } }"}"#;
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    stream.write_all(&body.as_bytes()[..10]).await.expect("part of the body");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(&body.as_bytes()[10..]).await.expect("the rest of the body");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("totalCount") {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("in time")
+            .expect("read");
+        assert!(n > 0, "the connection closed before the answer: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""totalCount":3"#), "{answer}");
+    drop(stream);
+    let exit = tokio::task::spawn_blocking(move || {
+        let status = server.child.wait();
+        (server, status)
+    });
+    let (server, status) =
+        tokio::time::timeout(Duration::from_secs(20), exit).await.expect("it exits").expect("task");
+    assert!(status.expect("exit status").success(), "exit 0 after SIGTERM");
+    drop(server);
+
+    // Closed cleanly: sound, and the same identity (sync tokens still hold) after a restart.
+    let (ok, out) = run_binary(&[os("check-store"), os("--data-dir"), store.as_os_str()]);
+    assert!(ok, "{out}");
+    let server = start_binary(&args).await;
+    let body = post_graphql(&client, &server.url, "", sync, json!({ "token": token })).await;
+    assert!(body.get("errors").is_none(), "the token from before still holds: {body:#}");
+}
