@@ -158,6 +158,10 @@ pub struct LimitArgs {
     /// query that runs too long): 408 after them.
     #[arg(long, env = "SCS_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = http::config::DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout: u64,
+    /// Web origins whose pages may send a token (and so write), comma-separated
+    /// (`https://editor.example.org`); pages of every origin may read.
+    #[arg(long, env = "SCS_CORS_ORIGINS", value_name = "ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Most operations in one batched (JSON array) request; 0 (the default) refuses batches.
     #[arg(long, env = "SCS_MAX_BATCH", value_name = "N", default_value_t = 0)]
     pub max_batch: usize,

@@ -49,6 +49,9 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Most operations in one batched (JSON array) request; 0 refuses batches.
     pub max_batch: usize,
+    /// Web origins (`https://editor.example.org`) whose pages may send a token; every origin
+    /// may read.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -66,6 +69,7 @@ impl Default for HttpConfig {
             suggestions: true,
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
             max_batch: 0,
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod caching;
 pub mod config;
+mod cors;
 mod graphql;
 pub mod persisted;
 pub mod playground;
@@ -43,6 +44,7 @@ pub struct AppState {
     pub(crate) limits: crate::graphql::QueryLimits,
     pub(crate) request_timeout: std::time::Duration,
     pub(crate) max_batch: usize,
+    pub(crate) cors_origins: Arc<Vec<String>>,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
@@ -71,6 +73,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         limits: config.limits,
         request_timeout: config.request_timeout,
         max_batch: config.max_batch,
+        cors_origins: Arc::new(config.cors_origins),
     };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
@@ -91,6 +94,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(axum::middleware::map_response(caching::no_store_on_errors))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(limit_request_head))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -213,3 +213,48 @@ async fn the_playground_page_allows_only_its_own_scripts_and_no_framing() {
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&page[start..end]));
     assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
 }
+
+#[tokio::test]
+async fn any_page_may_read_but_only_configured_origins_may_send_a_token() {
+    let trusted = "https://editor.example.org";
+    let app =
+        spawn_app_with(HttpConfig { cors_origins: vec![trusted.to_string()], ..HttpConfig::default() }).await;
+    let url = format!("{}/graphql", app.address);
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type, authorization")
+            .send()
+    };
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_string()).unwrap_or_default()
+    };
+    let other = preflight("https://elsewhere.example").await.expect("sent");
+    assert_eq!(other.status(), 204);
+    assert_eq!(header(&other, "access-control-allow-origin"), "*");
+    assert!(header(&other, "access-control-allow-headers").contains("content-type"));
+    assert!(
+        !header(&other, "access-control-allow-headers").contains("authorization"),
+        "no token from other pages"
+    );
+    assert!(header(&other, "vary").contains("origin"));
+    let editor = preflight(trusted).await.expect("sent");
+    assert_eq!(header(&editor, "access-control-allow-origin"), trusted);
+    assert!(header(&editor, "access-control-allow-headers").contains("authorization"));
+
+    let read = app
+        .client
+        .post(&url)
+        .header("origin", "https://elsewhere.example")
+        .json(&json!({ "query": "{ events { totalCount } }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(header(&read, "access-control-allow-origin"), "*");
+    assert!(header(&read, "access-control-expose-headers").contains("etag"));
+    assert!(header(&read, "vary").contains("origin"));
+    let body: Value = read.json().await.expect("JSON");
+    assert_eq!(body["data"]["events"]["totalCount"], 3);
+}
