@@ -16,7 +16,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 start() {
     local t0 t1
     t0=$(date +%s%N)
-    "$bin" serve --listen 127.0.0.1:$port --data-dir "$data/store" --seed-dir seed >/dev/null 2>&1 &
+    "$bin" serve --listen 127.0.0.1:$port --data-dir "$data/store" --seed-dir seed --rate-limit 0 >/dev/null 2>&1 &
     pid=$!
     until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.002; done
     t1=$(date +%s%N)

@@ -12,7 +12,7 @@ port=18572
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 token=$("$bin" token create bench --scope write --tokens-file "$work/tokens.toml" 2>/dev/null)
 "$bin" serve --listen 127.0.0.1:$port --data-dir "$work/store" --seed-dir seed \
-    --tokens-file "$work/tokens.toml" >/dev/null 2>&1 &
+    --tokens-file "$work/tokens.toml" --rate-limit 0 --token-rate-limit 0 >/dev/null 2>&1 &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
 python3 - "$port" "$token" "$n" <<'PY'

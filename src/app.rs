@@ -26,9 +26,9 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!("ready: http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, http::router(catalog.clone(), config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let app =
+        http::router(catalog.clone(), config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     catalog.close()?;
     tracing::info!("stopped; store flushed and closed cleanly");
     Ok(())

@@ -162,6 +162,15 @@ pub struct LimitArgs {
     /// (`https://editor.example.org`); pages of every origin may read.
     #[arg(long, env = "SCS_CORS_ORIGINS", value_name = "ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Requests per second a client IP may make (bursts of twice as many pass); 0: no limit.
+    #[arg(long, env = "SCS_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = http::ratelimit::DEFAULT_PER_IP)]
+    pub rate_limit: u32,
+    /// Requests per second a token may make (bursts of twice as many pass); 0: no limit.
+    #[arg(long, env = "SCS_TOKEN_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = http::ratelimit::DEFAULT_PER_TOKEN)]
+    pub token_rate_limit: u32,
+    /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client.
+    #[arg(long, env = "SCS_TRUSTED_PROXIES", value_name = "IPS", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Most operations in one batched (JSON array) request; 0 (the default) refuses batches.
     #[arg(long, env = "SCS_MAX_BATCH", value_name = "N", default_value_t = 0)]
     pub max_batch: usize,

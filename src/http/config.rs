@@ -52,6 +52,9 @@ pub struct HttpConfig {
     /// Web origins (`https://editor.example.org`) whose pages may send a token; every origin
     /// may read.
     pub cors_origins: Vec<String>,
+    /// Requests per second per client IP and per token, and the proxies trusted to say who
+    /// the client is.
+    pub rate: super::ratelimit::RateConfig,
 }
 
 impl Default for HttpConfig {
@@ -70,6 +73,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
             max_batch: 0,
             cors_origins: Vec::new(),
+            rate: super::ratelimit::RateConfig::default(),
         }
     }
 }

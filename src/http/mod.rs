@@ -6,6 +6,7 @@ mod cors;
 mod graphql;
 pub mod persisted;
 pub mod playground;
+pub mod ratelimit;
 mod ws;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub struct AppState {
     pub(crate) request_timeout: std::time::Duration,
     pub(crate) max_batch: usize,
     pub(crate) cors_origins: Arc<Vec<String>>,
+    pub(crate) rate: Arc<ratelimit::RateLimits>,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
@@ -74,6 +76,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         request_timeout: config.request_timeout,
         max_batch: config.max_batch,
         cors_origins: Arc::new(config.cors_origins),
+        rate: ratelimit::RateLimits::new(&config.rate),
     };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
@@ -95,6 +98,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(limit_request_head))
         .layer(PropagateRequestIdLayer::x_request_id())

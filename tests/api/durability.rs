@@ -35,7 +35,17 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
     let tokens = dir.path().join("tokens.toml");
     let token = auth::create(&tokens, "loader", Scope::Write).expect("token");
     let store = dir.path().join("store");
-    let args = [os("--data-dir"), store.as_os_str(), os("--tokens-file"), tokens.as_os_str()];
+    // Writers as fast as the server answers: no rate limit in the way.
+    let args = [
+        os("--data-dir"),
+        store.as_os_str(),
+        os("--tokens-file"),
+        tokens.as_os_str(),
+        os("--rate-limit"),
+        os("0"),
+        os("--token-rate-limit"),
+        os("0"),
+    ];
     let mut server = start_binary(&args).await;
 
     // Four writers create people as fast as they are answered, until the server dies.

@@ -258,3 +258,53 @@ async fn any_page_may_read_but_only_configured_origins_may_send_a_token() {
     let body: Value = read.json().await.expect("JSON");
     assert_eq!(body["data"]["events"]["totalCount"], 3);
 }
+
+#[tokio::test]
+async fn clients_over_their_rate_get_429_and_forged_forwarded_for_does_not_help() {
+    use scs_series::http::ratelimit::RateConfig;
+    let rate = RateConfig { per_ip: 1, per_token: 1, trusted_proxies: Vec::new() };
+    let app = spawn_app_with(HttpConfig { rate, ..HttpConfig::default() }).await;
+    let url = format!("{}/graphql?query={{__typename}}", app.address);
+    let get = |forwarded: &'static str| app.client.get(&url).header("x-forwarded-for", forwarded).send();
+    // A burst of two passes; the third is refused, whatever X-Forwarded-For says.
+    for forwarded in ["1.1.1.1", "2.2.2.2"] {
+        assert_eq!(get(forwarded).await.expect("sent").status(), 200);
+    }
+    let refused = get("3.3.3.3").await.expect("sent");
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=2).contains(&retry), "{retry}");
+    let body: Value = refused.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+
+    // Behind a trusted proxy, each forwarded client has its own allowance.
+    let rate =
+        RateConfig { per_ip: 1, per_token: 0, trusted_proxies: vec!["127.0.0.1".parse().expect("ip")] };
+    let proxied = spawn_app_with(HttpConfig { rate, ..HttpConfig::default() }).await;
+    let url = format!("{}/graphql?query={{__typename}}", proxied.address);
+    let get = |forwarded: &'static str| proxied.client.get(&url).header("x-forwarded-for", forwarded).send();
+    for _ in 0..2 {
+        assert_eq!(get("10.0.0.1").await.expect("sent").status(), 200);
+    }
+    assert_eq!(get("10.0.0.1").await.expect("sent").status(), 429);
+    assert_eq!(get("10.0.0.2, 127.0.0.1").await.expect("sent").status(), 200, "another client");
+}
+
+#[tokio::test]
+async fn a_token_has_its_own_rate() {
+    use scs_series::http::ratelimit::RateConfig;
+    let rate = RateConfig { per_ip: 0, per_token: 1, trusted_proxies: Vec::new() };
+    let app = spawn_app_with(HttpConfig { rate, ..HttpConfig::default() }).await;
+    let url = format!("{}/graphql", app.address);
+    let post = |token: &'static str| {
+        app.client.post(&url).bearer_auth(token).json(&json!({ "query": "{ __typename }" })).send()
+    };
+    for _ in 0..2 {
+        assert_eq!(post("scs_one").await.expect("sent").status(), 200);
+    }
+    assert_eq!(post("scs_one").await.expect("sent").status(), 429);
+    assert_eq!(post("scs_two").await.expect("sent").status(), 200, "another token");
+    let anonymous =
+        app.client.post(&url).json(&json!({ "query": "{ __typename }" })).send().await.expect("sent");
+    assert_eq!(anonymous.status(), 200, "no per-IP limit here");
+}

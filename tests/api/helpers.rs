@@ -92,7 +92,7 @@ pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfi
     let (stop, stopped) = oneshot::channel::<()>();
     let router = scs_series::http::router(catalog.clone(), config);
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
