@@ -126,6 +126,7 @@ pub async fn execute(
     let answer = state.schema.execute(request).await;
     let after = state.catalog.snapshot();
     let mut response = Json(&answer).into_response();
+    response.extensions_mut().insert(outcome(&answer));
     let headers = response.headers_mut();
     match tag {
         Some(tag) if answer.is_ok() && after.as_ref() == Some(&tag.snapshot) => {
@@ -146,6 +147,21 @@ pub async fn execute(
         }
     }
     response
+}
+
+/// The answer's error codes and the limit that refused it, for the metrics.
+fn outcome(answer: &async_graphql::Response) -> super::metrics::Outcome {
+    let text = |e: &async_graphql::ServerError, key: &str| {
+        e.extensions.as_ref().and_then(|x| x.get(key)).and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+    };
+    super::metrics::Outcome {
+        operation: None,
+        codes: answer.errors.iter().map(|e| text(e, "code").unwrap_or_else(|| "UNKNOWN".into())).collect(),
+        limit: answer.errors.iter().find_map(|e| text(e, "limit")),
+    }
 }
 
 fn not_modified(policy: &CachePolicy, etag: &str) -> Response {

@@ -214,7 +214,8 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         return response;
     }
     let named = sent.operation_name.as_deref().or_else(|| document.as_ref().and_then(single_operation_name));
-    tracing::Span::current().record("operation", named.unwrap_or("-"));
+    let named = named.unwrap_or("-").to_string();
+    tracing::Span::current().record("operation", named.as_str());
     let mut request = async_graphql::Request::new(query.as_str())
         .variables(async_graphql::Variables::from_json(sent.variables.clone()));
     if let Some(name) = &sent.operation_name {
@@ -235,7 +236,11 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         operation_name: sent.operation_name.as_deref(),
         variables: &sent.variables,
     });
-    caching::execute(state, headers, request, key).await
+    let mut response = caching::execute(state, headers, request, key).await;
+    if let Some(outcome) = response.extensions_mut().get_mut::<super::metrics::Outcome>() {
+        outcome.operation = Some(named);
+    }
+    response
 }
 
 /// `X-Query-Cost: 1` (or `true`) asks for the query's cost in `extensions.cost`.

@@ -4,6 +4,7 @@ mod caching;
 pub mod config;
 mod cors;
 mod graphql;
+mod metrics;
 pub mod persisted;
 pub mod playground;
 pub mod ratelimit;
@@ -47,10 +48,13 @@ pub struct AppState {
     pub(crate) max_batch: usize,
     pub(crate) cors_origins: Arc<Vec<String>>,
     pub(crate) rate: Arc<ratelimit::RateLimits>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
 pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
+    // Registering fixed, distinct metric names cannot fail.
+    let metrics = metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metrics registry: {e}"));
     let options = crate::graphql::Options {
         limits: config.limits,
         introspection: config.introspection,
@@ -77,6 +81,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         max_batch: config.max_batch,
         cors_origins: Arc::new(config.cors_origins),
         rate: ratelimit::RateLimits::new(&config.rate),
+        metrics,
     };
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
@@ -84,6 +89,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .route_service("/graphql/ws", websocket)
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics::render))
         .merge(playground::asset_routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route") })
         .method_not_allowed_fallback(|| async {
@@ -99,6 +105,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(limit_request_head))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -189,5 +196,20 @@ async fn limit_request_head(request: axum::extract::Request, next: axum::middlew
 /// A transport-level error in the GraphQL error shape, so clients parse one format.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    let limit = match code {
+        "PAYLOAD_TOO_LARGE" => Some("body"),
+        "URI_TOO_LONG" => Some("url"),
+        "HEADERS_TOO_LARGE" => Some("headers"),
+        "REQUEST_TIMEOUT" => Some("time"),
+        "RATE_LIMITED" => Some("rate"),
+        "BATCH_TOO_LARGE" => Some("batch"),
+        _ => None,
+    };
+    response.extensions_mut().insert(metrics::Outcome {
+        operation: None,
+        codes: vec![code.to_string()],
+        limit: limit.map(str::to_string),
+    });
+    response
 }

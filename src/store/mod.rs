@@ -238,6 +238,16 @@ impl Store {
         }
     }
 
+    /// The store's size on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// How many entities the store holds.
+    pub fn entity_count(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The kind of the entity with `id`, if there is one.
     pub fn kind_of(&self, id: Uuid) -> Result<Option<Kind>, StoreError> {
         Ok(self.ids.get(id.as_bytes())?.and_then(|tag| tag.first().and_then(|t| Kind::from_tag(*t))))

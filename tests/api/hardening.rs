@@ -308,3 +308,28 @@ async fn a_token_has_its_own_rate() {
         app.client.post(&url).json(&json!({ "query": "{ __typename }" })).send().await.expect("sent");
     assert_eq!(anonymous.status(), 200, "no per-IP limit here");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_errors_refusals_and_the_store() {
+    let app = spawn_app().await;
+    app.data("query Named { events { totalCount } }", json!({})).await;
+    let aliases: String = (0..51).map(|i| format!("a{i}: __typename ")).collect();
+    app.query(&format!("query Greedy {{ {aliases} }}"), json!({})).await;
+    let response = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/plain")));
+    let text = response.text().await.expect("text");
+    for line in [
+        r#"scs_http_requests_total{operation="Named",status="200"} 1"#,
+        r#"scs_http_requests_total{operation="Greedy",status="200"} 1"#,
+        r#"scs_errors_total{code="QUERY_TOO_COMPLEX"} 1"#,
+        r#"scs_limit_refusals_total{limit="aliases"} 1"#,
+        r#"scs_http_request_duration_seconds_count{operation="Named"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+    let revision = app.catalog.store().revision().expect("revision");
+    assert!(text.lines().any(|l| l == format!("scs_store_revision {revision}")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("scs_store_entities ") && !l.ends_with(" 0")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("scs_store_size_bytes ")), "{text}");
+}

@@ -1,0 +1,141 @@
+//! `GET /metrics`, in the Prometheus text format: requests and their latency by operation and
+//! status, errors by code, refusals by limit, and the store's revision, size and entity count.
+//!
+//! Handlers describe their answer with an [`Outcome`] in the response's extensions (the GraphQL
+//! operation's name, the error codes, the limit that refused it); [`observe`] counts it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use super::AppState;
+
+/// Most distinct operation names counted; later ones are counted as `other`, so a client
+/// cannot grow the metrics without bound by inventing names.
+const MAX_OPERATION_NAMES: usize = 200;
+
+/// What an answer was, for the metrics.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub operation: Option<String>,
+    /// `extensions.code` of every error.
+    pub codes: Vec<String>,
+    /// The limit that refused the request, if one did.
+    pub limit: Option<String>,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    refusals: IntCounterVec,
+    revision: IntGauge,
+    store_bytes: IntGauge,
+    entities: IntGauge,
+    operations: Mutex<HashSet<String>>,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Arc<Metrics>, prometheus::Error> {
+        let registry = Registry::new_custom(Some("scs".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "Requests answered, by operation (or route) and status"),
+            &["operation", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "Time to answer, by operation (or route)")
+                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            &["operation"],
+        )?;
+        let errors = IntCounterVec::new(Opts::new("errors_total", "Errors answered, by code"), &["code"])?;
+        let refusals =
+            IntCounterVec::new(Opts::new("limit_refusals_total", "Requests refused by a limit"), &["limit"])?;
+        let revision = IntGauge::new("store_revision", "The store's revision")?;
+        let store_bytes = IntGauge::new("store_size_bytes", "The store's size on disk")?;
+        let entities = IntGauge::new("store_entities", "Entities in the store")?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(refusals.clone()))?;
+        registry.register(Box::new(revision.clone()))?;
+        registry.register(Box::new(store_bytes.clone()))?;
+        registry.register(Box::new(entities.clone()))?;
+        Ok(Arc::new(Metrics {
+            registry,
+            requests,
+            latency,
+            errors,
+            refusals,
+            revision,
+            store_bytes,
+            entities,
+            operations: Mutex::new(HashSet::new()),
+        }))
+    }
+
+    fn operation_label(&self, name: &str) -> String {
+        let Ok(mut seen) = self.operations.lock() else { return "other".into() };
+        if seen.contains(name) || (seen.len() < MAX_OPERATION_NAMES && name.len() <= 100) {
+            seen.insert(name.to_string());
+            name.to_string()
+        } else {
+            "other".into()
+        }
+    }
+}
+
+/// Counts every answer.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route =
+        request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let metrics = &state.metrics;
+    let outcome = response.extensions().get::<Outcome>().cloned().unwrap_or_default();
+    let operation = match &outcome.operation {
+        Some(name) => metrics.operation_label(name),
+        None => route,
+    };
+    let status = response.status().as_u16().to_string();
+    metrics.requests.with_label_values(&[operation.as_str(), status.as_str()]).inc();
+    metrics.latency.with_label_values(&[operation.as_str()]).observe(started.elapsed().as_secs_f64());
+    for code in &outcome.codes {
+        metrics.errors.with_label_values(&[code.as_str()]).inc();
+    }
+    if let Some(limit) = &outcome.limit {
+        metrics.refusals.with_label_values(&[limit.as_str()]).inc();
+    }
+    response
+}
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<AppState>) -> Response {
+    let metrics = &state.metrics;
+    let store = state.catalog.store();
+    if let Ok(revision) = store.revision() {
+        metrics.revision.set(i64::try_from(revision).unwrap_or(i64::MAX));
+    }
+    if let Ok(bytes) = store.size_on_disk() {
+        metrics.store_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+    metrics.entities.set(i64::try_from(store.entity_count()).unwrap_or(i64::MAX));
+    let mut text = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&metrics.registry.gather(), &mut text) {
+        tracing::error!(error = %e, "metrics could not be encoded");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let mut response = text.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}
