@@ -333,3 +333,51 @@ async fn metrics_count_requests_errors_refusals_and_the_store() {
     assert!(text.lines().any(|l| l.starts_with("scs_store_entities ") && !l.ends_with(" 0")), "{text}");
     assert!(text.lines().any(|l| l.starts_with("scs_store_size_bytes ")), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
+    use scs_series::http::ratelimit::RateConfig;
+    // Rate limits off: this is about the other defences not starving anyone.
+    let rate = RateConfig { per_ip: 0, per_token: 0, trusted_proxies: Vec::new() };
+    let app = spawn_app_with(HttpConfig { rate, ..HttpConfig::default() }).await;
+    let url = format!("{}/graphql", app.address);
+    let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
+    let level = "contents(first: 1) { nodes { people { person { ";
+    let deep =
+        format!("{{ person(slug: \"kaiser-kuo\") {{ {} name {} }} }}", level.repeat(7), "} } } } ".repeat(7));
+    let abusive: Vec<(String, &str)> = vec![
+        (json!({ "query": format!("{{ {aliases} }}") }).to_string(), "application/json"),
+        (json!({ "query": deep }).to_string(), "application/json"),
+        ("{not json".to_string(), "application/json"),
+        (json!({ "query": "{ series { title } }" }).to_string(), "text/plain"),
+        (format!("[{}]", json!({ "query": "{ __typename }" })), "application/json"),
+        (json!({ "query": "{ a".repeat(3000) }).to_string(), "application/json"),
+    ];
+    let tasks: Vec<_> = (0..3000)
+        .map(|i| {
+            let (client, url) = (app.client.clone(), url.clone());
+            let abuse = (i % 3 != 0).then(|| abusive[i % abusive.len()].clone());
+            tokio::spawn(async move {
+                match abuse {
+                    Some((body, content_type)) => {
+                        let sent =
+                            client.post(&url).header("content-type", content_type).body(body).send().await;
+                        sent.map(|r| r.status().as_u16() != 500).unwrap_or(false)
+                    }
+                    None => {
+                        let body =
+                            post_graphql(&client, &url, "", "{ events { totalCount } }", json!({})).await;
+                        body["data"]["events"]["totalCount"] == 3
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for task in tasks {
+        if !task.await.expect("task") {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 0, "every normal request answered, every abusive one refused without a 500");
+}
