@@ -14,8 +14,31 @@ use crate::http;
 /// Serves the API on `args.listen` until SIGINT or SIGTERM, then flushes the store. SIGHUP
 /// re-reads the seed folder and applies it while serving.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config =
-        http::HttpConfig { limits: args.limits.limits(), ..http_config(&args.cache, &args.editing)? };
+    let config = http::HttpConfig {
+        limits: args.limits.limits(),
+        introspection: args.limits.introspection,
+        suggestions: args.limits.suggestions,
+        request_timeout: Duration::from_secs(args.limits.request_timeout),
+        max_batch: args.limits.max_batch,
+        cors_origins: args.limits.cors_origins.clone(),
+        rate: http::ratelimit::RateConfig {
+            per_ip: args.limits.rate_limit,
+            per_token: args.limits.token_rate_limit,
+            trusted_proxies: args.limits.trusted_proxies.clone(),
+        },
+        ..http_config(&args.cache, &args.editing)?
+    };
+    tracing::debug!(
+        limits = ?config.limits,
+        introspection = config.introspection,
+        suggestions = config.suggestions,
+        request_timeout = ?config.request_timeout,
+        max_batch = config.max_batch,
+        cors_origins = ?config.cors_origins,
+        rate = ?config.rate,
+        tokens = config.tokens.len(),
+        "effective configuration (token hashes not shown)"
+    );
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
     reload_on_sighup(catalog.clone());
     let listener =

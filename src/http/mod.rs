@@ -103,11 +103,12 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         .layer(axum::middleware::map_response(caching::no_store_on_errors))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(limit_request_head))
+        // Outside the refusals, so that a page of another origin can read a 408, 414, 429 or 431.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

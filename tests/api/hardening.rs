@@ -381,3 +381,59 @@ async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
     }
     assert_eq!(failed, 0, "every normal request answered, every abusive one refused without a 500");
 }
+
+/// The flags reach the server: a binary started with them behaves as they say.
+#[tokio::test]
+async fn the_command_line_flags_take_effect() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = data.path().join("store");
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "--data-dir".as_ref(),
+        store.as_os_str(),
+        "--max-aliases".as_ref(),
+        "2".as_ref(),
+        "--introspection".as_ref(),
+        "false".as_ref(),
+        "--max-batch".as_ref(),
+        "2".as_ref(),
+        "--rate-limit".as_ref(),
+        "3".as_ref(),
+        "--cors-origins".as_ref(),
+        "https://editor.example.org".as_ref(),
+    ];
+    let server = start_binary(&args).await;
+    let client = reqwest::Client::new();
+    let body =
+        post_graphql(&client, &server.url, "", "{ a: __typename b: __typename c: __typename }", json!({}))
+            .await;
+    assert_eq!(body["errors"][0]["extensions"]["max"], 2, "{body:#}");
+    let body = post_graphql(&client, &server.url, "", "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(error_code(&body), "INTROSPECTION_DISABLED");
+    let batch = client
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("origin", "https://editor.example.org")
+        .body(r#"[{"query":"{ __typename }"}]"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(batch.status(), 200);
+    assert_eq!(batch.headers()["access-control-allow-origin"], "https://editor.example.org");
+    // Three a second from one IP, bursts of six: a few more quick ones and one is refused, with
+    // the CORS headers a page needs to read the refusal.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let response = client
+            .post(&server.url)
+            .header("origin", "https://elsewhere.example")
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .expect("sent");
+        if response.status() == 429 {
+            assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
