@@ -334,14 +334,8 @@ async fn sigterm_lets_a_request_in_flight_finish_then_closes_the_store_cleanly()
 
     // A request whose body is still arriving when SIGTERM comes.
     let address = server.url.trim_start_matches("http://").trim_end_matches("/graphql").to_string();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
     let body = r#"{"query":"{ events { totalCount } }"}"#;
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("headers");
-    stream.write_all(&body.as_bytes()[..10]).await.expect("part of the body");
+    let mut stream = partial_post(&address, body, 10).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let pid = server.child.id().to_string();
     let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");

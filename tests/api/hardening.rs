@@ -126,18 +126,12 @@ async fn every_request_gets_an_id_and_one_json_log_line_without_secrets() {
 
 #[tokio::test]
 async fn a_body_that_trickles_in_is_cut_off_with_408() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let timeout = std::time::Duration::from_millis(300);
     let app = spawn_app_with(HttpConfig { request_timeout: timeout, ..HttpConfig::default() }).await;
     let address = app.address.trim_start_matches("http://").to_string();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
     let body = r#"{"query":"{ events { totalCount } }"}"#;
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("headers");
-    stream.write_all(&body.as_bytes()[..5]).await.expect("a little body");
+    let mut stream = partial_post(&address, body, 5).await;
     let started = std::time::Instant::now();
     let mut answer = Vec::new();
     let read =

@@ -143,6 +143,20 @@ impl TestApp {
     }
 }
 
+/// Opens a raw connection to `address` (`HOST:PORT`) and sends a GraphQL POST whose body is
+/// only `sent` bytes in: the rest is the caller's to send, or not.
+pub async fn partial_post(address: &str, body: &str, sent: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    stream.write_all(&body.as_bytes()[..sent]).await.expect("part of the body");
+    stream
+}
+
 /// POSTs a GraphQL request to `url` (with `Authorization: Bearer <token>` unless `token` is
 /// empty) and returns the JSON body.
 pub async fn post_graphql(
