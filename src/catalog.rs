@@ -113,19 +113,8 @@ impl Catalog {
     pub fn reload_seed(&self) -> anyhow::Result<Report> {
         let seed = seed::load(&self.0.seed_dir)?;
         let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let changing = Changing::begin(&self.0.generation);
-        let report = self.0.store.apply_seed(&seed).and_then(|report| {
-            log_report(&report);
-            self.refresh_search(&report);
-            self.0.store.flush().map(|()| report)
-        });
-        if report.is_err() {
-            // A failure after the commit (the flush) must not leave search behind the store.
-            self.rebuild_search();
-        }
-        drop(changing);
-        let report = report?;
-        self.publish(&report.changes);
+        let report = self.change(|| self.0.store.apply_seed(&seed))?;
+        log_report(&report);
         Ok(report)
     }
 
@@ -139,13 +128,9 @@ impl Catalog {
     ) -> Result<Edited, EditError> {
         let catalog = self.clone();
         let (actor, operation) = (actor.to_string(), operation.to_string());
-        let edited = tokio::task::spawn_blocking(move || catalog.edit_now(&actor, &operation, &change))
+        tokio::task::spawn_blocking(move || catalog.edit_now(&actor, &operation, &change))
             .await
-            .map_err(|e| {
-                EditError::Store(crate::store::StoreError::BadKey(format!("edit task failed: {e}")))
-            })??;
-        self.0.store.flush_async().await?;
-        Ok(edited)
+            .map_err(|e| EditError::Store(StoreError::BadKey(format!("edit task failed: {e}"))))?
     }
 
     fn edit_now(&self, actor: &str, operation: &str, change: &editing::Change) -> Result<Edited, EditError> {
@@ -162,17 +147,7 @@ impl Catalog {
             }
         }
         let plan = editing::plan(&store.content()?, change)?;
-        let changing = Changing::begin(&self.0.generation);
-        let report = store.commit(&plan.content, Origin::Editor { actor, operation }).and_then(|report| {
-            self.refresh_search(&report);
-            store.flush().map(|()| report)
-        });
-        if report.is_err() {
-            self.rebuild_search();
-        }
-        drop(changing);
-        let report = report?;
-        self.publish(&report.changes);
+        let report = self.change(|| store.commit(&plan.content, Origin::Editor { actor, operation }))?;
         let entity = plan.content.entity(plan.id);
         let version = report.versions.get(&plan.id).copied().unwrap_or(version);
         let version = if entity.is_some() { version } else { 0 };
@@ -191,6 +166,28 @@ impl Catalog {
         let info = self.0.store.backup(&path)?;
         tracing::info!(path = %info.path.display(), bytes = info.bytes, revision, "backup written");
         Ok(info)
+    }
+
+    /// Makes a change to the store (the caller holds the writer lock): readers see a change
+    /// under way until the search index is in step and the store is flushed, and only then do
+    /// live subscribers hear of it.
+    ///
+    /// The flush is sled's blocking `flush` (callers are on blocking threads), not
+    /// `flush_async`: concurrent `flush_async` calls can hang in sled 0.34.7 (sled issue 1308).
+    fn change(&self, write: impl FnOnce() -> Result<Report, StoreError>) -> Result<Report, StoreError> {
+        let changing = Changing::begin(&self.0.generation);
+        let report = write().and_then(|report| {
+            self.refresh_search(&report);
+            self.0.store.flush().map(|()| report)
+        });
+        if report.is_err() {
+            // A failure after the commit (the flush) must not leave search behind the store.
+            self.rebuild_search();
+        }
+        drop(changing);
+        let report = report?;
+        self.publish(&report.changes);
+        Ok(report)
     }
 
     /// The current content's revision, or `None` while a change is under way.

@@ -15,7 +15,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use super::connection::MAX_PAGE_SIZE;
 use crate::store::DEFAULT_PAGE_SIZE;
@@ -164,13 +164,13 @@ impl Extension for LimitsOfOneRequest {
         let cost = self.cost.lock().ok().and_then(|c| *c);
         match cost {
             Some((complexity, depth)) if ctx.data_opt::<ReportCost>().is_some() => {
-                let number = |n: usize| Value::from(n as u64);
-                let mut report = async_graphql::indexmap::IndexMap::new();
-                report.insert(async_graphql::Name::new("complexity"), number(complexity));
-                report.insert(async_graphql::Name::new("maxComplexity"), number(self.limits.complexity));
-                report.insert(async_graphql::Name::new("depth"), number(depth));
-                report.insert(async_graphql::Name::new("maxDepth"), number(self.limits.depth));
-                response.extension("cost", Value::Object(report))
+                let report = async_graphql::value!({
+                    "complexity": complexity,
+                    "maxComplexity": self.limits.complexity,
+                    "depth": depth,
+                    "maxDepth": self.limits.depth,
+                });
+                response.extension("cost", report)
             }
             _ => response,
         }

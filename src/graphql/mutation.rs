@@ -188,14 +188,8 @@ async fn edit(ctx: &Context<'_>, change: Change) -> Result<Edited> {
             let list: Vec<async_graphql::Value> = refs
                 .iter()
                 .map(|r| {
-                    let mut m = async_graphql::indexmap::IndexMap::new();
-                    m.insert(
-                        async_graphql::Name::new("kind"),
-                        InputType::to_value(&EntityKind::from(r.kind)),
-                    );
-                    m.insert(async_graphql::Name::new("slug"), r.slug.to_string().into());
-                    m.insert(async_graphql::Name::new("field"), r.field.into());
-                    async_graphql::Value::Object(m)
+                    let kind = InputType::to_value(&EntityKind::from(r.kind));
+                    async_graphql::value!({ "kind": kind, "slug": r.slug.to_string(), "field": r.field })
                 })
                 .collect();
             let message = format!("{e}: detach them first, or delete with `force: true`");

@@ -213,12 +213,6 @@ impl Store {
         Ok(())
     }
 
-    /// Flushes without blocking the runtime: a write is acknowledged only after this.
-    pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
-        Ok(())
-    }
-
     /// An entity's version: 1 when created, one more each time its value changes; 0 when
     /// there is no such entity.
     pub fn version(&self, id: Uuid) -> Result<u64, StoreError> {
@@ -465,12 +459,7 @@ impl Store {
                 Some(v) => serde_json::from_slice(&v)?,
                 None => Vec::new(),
             };
-            let slug = match self.decode(kind, &value)? {
-                Entity::Item(i) => i.slug,
-                Entity::Person(p) => p.slug,
-                Entity::Update(u) => u.slug,
-                Entity::Series(s) => s.slug,
-            };
+            let slug = self.decode(kind, &value)?.slug().clone();
             out.insert(id, Record { id, kind, slug, value: value.to_vec(), index });
         }
         Ok(out)
