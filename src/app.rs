@@ -18,21 +18,44 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         introspection: args.limits.introspection,
         suggestions: args.limits.suggestions,
-        request_timeout: Duration::from_secs(args.limits.request_timeout),
-        max_batch: args.limits.max_batch,
-        cors_origins: args.limits.cors_origins.clone(),
+        query_timeout: args.limits.query_timeout,
+        request_timeout: args.http.request_timeout,
+        max_body_bytes: args.http.max_body_bytes,
+        max_url_bytes: args.http.max_url_bytes,
+        max_header_bytes: args.http.max_header_bytes,
+        max_batch: args.http.max_batch,
+        cors_origins: args.http.cors_origins.clone(),
         rate: http::ratelimit::RateConfig {
-            per_ip: args.limits.rate_limit,
-            per_token: args.limits.token_rate_limit,
-            trusted_proxies: args.limits.trusted_proxies.clone(),
+            per_ip: args.http.rate_limit,
+            per_token: args.http.token_rate_limit,
+            trusted_proxies: args.http.trusted_proxies.clone(),
         },
         ..http_config(&args.cache, &args.editing)?
     };
+    let connections = http::server::ServeOptions {
+        header_timeout: args.http.header_timeout,
+        // No request runs longer than its deadline, so none is cut off by a shutdown.
+        shutdown_grace: config.request_timeout + Duration::from_secs(1),
+    };
     tracing::debug!(
+        listen = %args.listen,
+        data_dir = %args.data_dir.display(),
+        seed_dir = %args.seed_dir.display(),
+        cache_max_age = ?config.cache_max_age,
+        cache_stale_while_revalidate = ?config.cache_stale_while_revalidate,
+        persisted_queries = config.persisted_queries.len(),
+        only_persisted = config.only_persisted,
+        apq_cache_size = config.apq_cache_size,
+        backup_dir = %config.backup_dir.display(),
         limits = ?config.limits,
         introspection = config.introspection,
         suggestions = config.suggestions,
+        query_timeout = ?config.query_timeout,
         request_timeout = ?config.request_timeout,
+        header_timeout = ?connections.header_timeout,
+        max_body_bytes = config.max_body_bytes,
+        max_url_bytes = config.max_url_bytes,
+        max_header_bytes = config.max_header_bytes,
         max_batch = config.max_batch,
         cors_origins = ?config.cors_origins,
         rate = ?config.rate,
@@ -49,9 +72,8 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!("ready: http://{}/graphql", listener.local_addr()?);
-    let app =
-        http::router(catalog.clone(), config).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    http::server::serve(listener, http::router(catalog.clone(), config), connections, shutdown_signal())
+        .await;
     catalog.close()?;
     tracing::info!("stopped; store flushed and closed cleanly");
     Ok(())

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -124,6 +125,8 @@ pub struct ServeArgs {
     pub editing: EditingArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
 }
 
 /// The limits on every GraphQL document (over one: a `QUERY_TOO_COMPLEX` or `BAD_REQUEST`
@@ -154,10 +157,35 @@ pub struct LimitArgs {
     /// Answer introspection queries (`__schema`, `__type`); the schema is public, so on by default.
     #[arg(long, env = "SCS_INTROSPECTION", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
-    /// Seconds a request may take from its headers to its answer (a body that trickles in, a
-    /// query that runs too long): 408 after them.
-    #[arg(long, env = "SCS_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = http::config::DEFAULT_REQUEST_TIMEOUT_SECS)]
-    pub request_timeout: u64,
+    /// Suggest field and argument names in validation errors ("Did you mean …?").
+    #[arg(long, env = "SCS_SUGGESTIONS", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub suggestions: bool,
+    /// How long a query may run (from parsing to its last field): a `TIMEOUT` error after it.
+    /// Seconds, or a duration such as `500ms`.
+    #[arg(long, env = "SCS_QUERY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub query_timeout: Duration,
+}
+
+/// The HTTP transport's limits: sizes, deadlines, batches, CORS and rate limits.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// How long a request may take from its headers to its answer (a body that trickles in):
+    /// 408 after it. Seconds, or a duration such as `500ms`.
+    #[arg(long, env = "SCS_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub request_timeout: Duration,
+    /// How long a connection may take to send a request's head (request line and headers),
+    /// or stay idle between requests: closed after it. Seconds, or a duration.
+    #[arg(long, env = "SCS_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// Largest request body (413 above it).
+    #[arg(long, env = "SCS_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = http::config::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Longest request target, path and query string (414 above it).
+    #[arg(long, env = "SCS_MAX_URL_BYTES", value_name = "BYTES", default_value_t = http::config::DEFAULT_MAX_URL_BYTES)]
+    pub max_url_bytes: usize,
+    /// Most bytes of request headers, names and values (431 above them).
+    #[arg(long, env = "SCS_MAX_HEADER_BYTES", value_name = "BYTES", default_value_t = http::config::DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: usize,
     /// Web origins whose pages may send a token (and so write), comma-separated
     /// (`https://editor.example.org`); pages of every origin may read.
     #[arg(long, env = "SCS_CORS_ORIGINS", value_name = "ORIGINS", value_delimiter = ',')]
@@ -174,9 +202,14 @@ pub struct LimitArgs {
     /// Most operations in one batched (JSON array) request; 0 (the default) refuses batches.
     #[arg(long, env = "SCS_MAX_BATCH", value_name = "N", default_value_t = 0)]
     pub max_batch: usize,
-    /// Suggest field and argument names in validation errors ("Did you mean …?").
-    #[arg(long, env = "SCS_SUGGESTIONS", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub suggestions: bool,
+}
+
+/// A duration flag: whole seconds (`30`) or a duration with its unit (`500ms`, `2m`).
+fn duration(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(seconds) => Ok(Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{e} (give seconds, or e.g. `500ms`)")),
+    }
 }
 
 impl LimitArgs {

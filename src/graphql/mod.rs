@@ -6,6 +6,7 @@ mod args;
 mod audit;
 mod connection;
 mod content;
+mod deadline;
 mod error;
 mod facets;
 mod inputs;
@@ -20,6 +21,7 @@ mod values;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use connection::MAX_PAGE_SIZE;
+pub use deadline::DEFAULT_QUERY_TIMEOUT;
 pub use limits::{QueryLimits, ReportCost, MAX_COMPLEXITY, MAX_DEPTH};
 pub use mutation::{BackupDir, Mutation};
 pub use query::Query;
@@ -51,6 +53,8 @@ pub struct Options {
     pub introspection: bool,
     /// Suggest field and argument names in validation errors ("Did you mean …?").
     pub suggestions: bool,
+    /// How long a query may run before it is stopped with a `TIMEOUT` error.
+    pub query_timeout: std::time::Duration,
     /// Where the `backup` mutation writes.
     pub backups: BackupDir,
 }
@@ -59,6 +63,7 @@ pub struct Options {
 pub fn schema(catalog: Catalog, options: Options) -> ApiSchema {
     let mut builder =
         builder().extension(limits::Limits { limits: options.limits, introspection: options.introspection });
+    builder = builder.extension(deadline::Deadline { timeout: options.query_timeout });
     if !options.introspection {
         builder = builder.disable_introspection();
     }

@@ -1,4 +1,5 @@
-//! What the HTTP layer can be told at start-up: cache lifetimes and persisted queries.
+//! What the HTTP layer can be told at start-up: cache lifetimes, persisted queries, tokens,
+//! limits, deadlines, CORS and rate limits.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +17,15 @@ pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 
 /// Default deadline of a request, from its headers to its answer.
-pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default largest request body (413 above it).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// Default longest request target, path and query string (414 above it): room for a GET query
+/// at the token limit.
+pub const DEFAULT_MAX_URL_BYTES: usize = 32 * 1024;
+/// Default most bytes of request headers, names and values (431 above them).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Default folder of the backups the `backup` mutation writes.
 pub const DEFAULT_BACKUP_DIR: &str = "./backups";
@@ -44,9 +53,17 @@ pub struct HttpConfig {
     pub introspection: bool,
     /// Suggest names in validation errors ("Did you mean …?").
     pub suggestions: bool,
-    /// How long a request may take, from its headers to its answer (a body that trickles in,
-    /// a query that runs too long): 408 after it.
+    /// How long a request may take, from its headers to its answer (a body that trickles in):
+    /// 408 after it.
     pub request_timeout: Duration,
+    /// How long a query may run: a `TIMEOUT` error after it.
+    pub query_timeout: Duration,
+    /// Largest request body (413 above it).
+    pub max_body_bytes: usize,
+    /// Longest request target (414 above it).
+    pub max_url_bytes: usize,
+    /// Most bytes of request headers (431 above them).
+    pub max_header_bytes: usize,
     /// Most operations in one batched (JSON array) request; 0 refuses batches.
     pub max_batch: usize,
     /// Web origins (`https://editor.example.org`) whose pages may send a token; every origin
@@ -70,7 +87,11 @@ impl Default for HttpConfig {
             limits: QueryLimits::default(),
             introspection: true,
             suggestions: true,
-            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            query_timeout: crate::graphql::DEFAULT_QUERY_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_url_bytes: DEFAULT_MAX_URL_BYTES,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_batch: 0,
             cors_origins: Vec::new(),
             rate: super::ratelimit::RateConfig::default(),

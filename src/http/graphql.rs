@@ -111,7 +111,7 @@ pub async fn post(
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!("the request body is over the limit of {} bytes", super::MAX_BODY_BYTES);
+            let message = format!("the request body is over the limit of {} bytes", state.max_body_bytes);
             return error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
         }
         Err(e) => return error(e.status(), "BAD_REQUEST", &e.body_text()),

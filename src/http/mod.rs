@@ -8,6 +8,7 @@ mod metrics;
 pub mod persisted;
 pub mod playground;
 pub mod ratelimit;
+pub mod server;
 mod ws;
 
 use std::sync::Arc;
@@ -27,14 +28,6 @@ use crate::catalog::Catalog;
 use crate::graphql::ApiSchema;
 pub use config::HttpConfig;
 
-/// Largest request body accepted (413 above it).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Longest request target (path and query string) accepted (414 above it): room for a GET query
-/// at the token limit.
-pub const MAX_URL_BYTES: usize = 32 * 1024;
-/// Most bytes of request headers (names and values) accepted (431 above them).
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -45,6 +38,9 @@ pub struct AppState {
     pub(crate) tokens: Arc<crate::auth::Tokens>,
     pub(crate) limits: crate::graphql::QueryLimits,
     pub(crate) request_timeout: std::time::Duration,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) max_url_bytes: usize,
+    pub(crate) max_header_bytes: usize,
     pub(crate) max_batch: usize,
     pub(crate) cors_origins: Arc<Vec<String>>,
     pub(crate) rate: Arc<ratelimit::RateLimits>,
@@ -59,6 +55,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         limits: config.limits,
         introspection: config.introspection,
         suggestions: config.suggestions,
+        query_timeout: config.query_timeout,
         backups: crate::graphql::BackupDir(config.backup_dir.clone()),
     };
     let schema = crate::graphql::schema(catalog.clone(), options);
@@ -78,6 +75,9 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         tokens: config.tokens,
         limits: config.limits,
         request_timeout: config.request_timeout,
+        max_body_bytes: config.max_body_bytes,
+        max_url_bytes: config.max_url_bytes,
+        max_header_bytes: config.max_header_bytes,
         max_batch: config.max_batch,
         cors_origins: Arc::new(config.cors_origins),
         rate: ratelimit::RateLimits::new(&config.rate),
@@ -99,14 +99,14 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
                 "this route does not answer that method",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(axum::middleware::map_response(caching::no_store_on_errors))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(caching::etag_per_encoding))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
-        .layer(axum::middleware::from_fn(limit_request_head))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_request_head))
         // Outside the refusals, so that a page of another origin can read a 408, 414, 429 or 431.
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -179,16 +179,23 @@ async fn deadline(
 }
 
 /// Refuses a request whose target or headers are over the caps, before any handler runs.
-async fn limit_request_head(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn limit_request_head(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
-    if target > MAX_URL_BYTES {
-        let message = format!("the request target is {target} bytes; the most accepted is {MAX_URL_BYTES}");
+    if target > state.max_url_bytes {
+        let message =
+            format!("the request target is {target} bytes; the most accepted is {}", state.max_url_bytes);
         return error(StatusCode::URI_TOO_LONG, "URI_TOO_LONG", &message);
     }
     let headers: usize = request.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
-    if headers > MAX_HEADER_BYTES {
-        let message =
-            format!("the request headers are {headers} bytes; the most accepted is {MAX_HEADER_BYTES}");
+    if headers > state.max_header_bytes {
+        let message = format!(
+            "the request headers are {headers} bytes; the most accepted is {}",
+            state.max_header_bytes
+        );
         return error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE", &message);
     }
     next.run(request).await

@@ -501,3 +501,32 @@ async fn an_admin_can_back_the_store_up_while_it_serves() {
     assert_eq!(backup["revision"].as_u64(), Some(app.revision().await));
     scs_series::store::backup::verify(Path::new(path)).expect("a sound backup");
 }
+
+/// The query deadline never stops a mutation half-way: its answer is whole, and says what
+/// was written.
+#[tokio::test]
+async fn a_mutation_is_not_stopped_by_the_query_deadline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _, write, _) = editor_config(dir.path());
+    let config = HttpConfig { query_timeout: std::time::Duration::from_nanos(1), ..config };
+    let app = spawn_app_with(config).await;
+    let body = post_graphql(
+        &app.client,
+        &format!("{}/graphql", app.address),
+        &write,
+        r#"mutation { createPerson(input: { slug: "in-time", name: "In Time" }) { version item { name } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(body["data"]["createPerson"]["item"]["name"], "In Time");
+    let query = post_graphql(
+        &app.client,
+        &format!("{}/graphql", app.address),
+        "",
+        "{ people { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_code(&query), "TIMEOUT", "queries are still timed");
+}

@@ -1,6 +1,7 @@
 //! What the public API refuses and reveals: introspection and suggestions switches, content
 //! types, caps on the request target and headers, readiness.
 
+use scs_series::http::server::ServeOptions;
 use scs_series::http::HttpConfig;
 use serde_json::{json, Value};
 
@@ -45,9 +46,9 @@ async fn a_post_may_say_it_is_graphql_response_json() {
 
 #[tokio::test]
 async fn an_overlong_target_or_header_is_refused_with_its_status() {
+    let defaults = HttpConfig::default();
     let app = spawn_app().await;
-    let long =
-        format!("{}/graphql?query={}", app.address, "%20".repeat(scs_series::http::MAX_URL_BYTES / 3 + 10));
+    let long = format!("{}/graphql?query={}", app.address, "%20".repeat(defaults.max_url_bytes / 3 + 10));
     let response = app.client.get(long).send().await.expect("sent");
     assert_eq!(response.status(), 414);
     let body: Value = response.json().await.expect("JSON");
@@ -56,7 +57,7 @@ async fn an_overlong_target_or_header_is_refused_with_its_status() {
     let response = app
         .client
         .post(format!("{}/graphql", app.address))
-        .header("x-padding", "p".repeat(scs_series::http::MAX_HEADER_BYTES))
+        .header("x-padding", "p".repeat(defaults.max_header_bytes))
         .json(&json!({ "query": "{ events { totalCount } }" }))
         .send()
         .await
@@ -66,6 +67,112 @@ async fn an_overlong_target_or_header_is_refused_with_its_status() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "HEADERS_TOO_LARGE");
     let data = app.data("{ events { totalCount } }", json!({})).await;
     assert_eq!(data["events"]["totalCount"], 3, "the server answers right after");
+}
+
+#[tokio::test]
+async fn the_size_caps_are_configurable() {
+    let config = HttpConfig {
+        max_body_bytes: 600,
+        max_url_bytes: 300,
+        max_header_bytes: 900,
+        ..HttpConfig::default()
+    };
+    let app = spawn_app_with(config).await;
+    let query = "{ events { totalCount } }";
+    let padded = |n: usize| format!("{query}{}", " ".repeat(n));
+    let get =
+        |text: String| app.client.get(format!("{}/graphql", app.address)).query(&[("query", text)]).send();
+    assert_eq!(get(padded(10)).await.expect("sent").status(), 200);
+    let response = get(padded(400)).await.expect("sent");
+    assert_eq!(response.status(), 414);
+    let body: Value = response.json().await.expect("JSON");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("300")), "{body}");
+
+    let post = |text: String, padding: usize| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .header("x-padding", "p".repeat(padding))
+            .json(&json!({ "query": text }))
+            .send()
+    };
+    assert_eq!(post(padded(400), 10).await.expect("sent").status(), 200);
+    let response = post(padded(700), 10).await.expect("sent");
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("600")), "{body}");
+    let response = post(padded(10), 1000).await.expect("sent");
+    assert_eq!(response.status(), 431);
+    let data = app.data(query, json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3, "the server answers right after");
+}
+
+#[tokio::test]
+async fn headers_that_trickle_in_or_an_idle_connection_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let connections =
+        ServeOptions { header_timeout: std::time::Duration::from_millis(300), ..ServeOptions::default() };
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_serving(data_dir, &seed_dir(), HttpConfig::default(), connections).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let read_all = |mut stream: tokio::net::TcpStream| async move {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer));
+        (read.await.is_ok(), String::from_utf8_lossy(&answer).to_string())
+    };
+
+    // A slowloris: the request line and one header, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let started = std::time::Instant::now();
+    slow.write_all(b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: x\r\n").await.expect("sent");
+    let (closed, answer) = read_all(slow).await;
+    assert!(closed, "the server closes the connection");
+    assert_eq!(answer, "", "and runs nothing");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // A connection that never sends anything is closed too.
+    let idle = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let (closed, _) = read_all(idle).await;
+    assert!(closed, "an idle connection is closed");
+
+    // A whole request in time is answered; the connection, kept alive, is closed once idle.
+    let mut prompt = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    prompt.write_all(b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("sent");
+    let (closed, answer) = read_all(prompt).await;
+    assert!(closed, "an idle kept-alive connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""__typename":"Root""#), "{answer}");
+    let data = app.data("{ events { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3, "everyone else is still served");
+}
+
+#[tokio::test]
+async fn a_query_past_its_deadline_is_stopped_with_one_timeout_error() {
+    // A deadline that has passed before any field starts: every query is stopped.
+    let config = HttpConfig { query_timeout: std::time::Duration::from_nanos(1), ..HttpConfig::default() };
+    let app = spawn_app_with(config).await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": "{ events { totalCount nodes { title } } interviews { totalCount } }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("etag").is_none(), "a stopped query is not cached");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["data"], Value::Null, "no partial data: {body:#}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "one error for the whole query: {body:#}");
+    assert_eq!(errors[0]["extensions"]["code"], "TIMEOUT");
+    assert_eq!(errors[0]["extensions"]["limit"], "queryTimeout");
+    assert_eq!(errors[0]["extensions"]["max"], 0);
+
+    // With the default deadline the same query runs.
+    let app = spawn_app().await;
+    let data =
+        app.data("{ events { totalCount nodes { title } } interviews { totalCount } }", json!({})).await;
+    assert_eq!(data["events"]["totalCount"], 3);
 }
 
 #[tokio::test]

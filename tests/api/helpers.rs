@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use scs_series::catalog::Catalog;
+use scs_series::http::server::ServeOptions;
 use scs_series::http::HttpConfig;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -76,6 +77,17 @@ pub async fn spawn_app_on(data_dir: TempDir, seed: &Path) -> TestApp {
 
 /// A server over `seed`, with its store in `data_dir`, configured by `config`.
 pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfig) -> TestApp {
+    spawn_app_serving(data_dir, seed, config, ServeOptions::default()).await
+}
+
+/// A server over `seed`, with its store in `data_dir`, configured by `config`, its
+/// connections handled as `connections` says.
+pub async fn spawn_app_serving(
+    data_dir: TempDir,
+    seed: &Path,
+    config: HttpConfig,
+    connections: ServeOptions,
+) -> TestApp {
     // sled releases its lock a moment after a previous handle on the same store is dropped.
     let store_dir = data_dir.path().join("store");
     let mut catalog = Catalog::open(&store_dir, seed);
@@ -92,11 +104,10 @@ pub async fn spawn_app_on_with(data_dir: TempDir, seed: &Path, config: HttpConfi
     let (stop, stopped) = oneshot::channel::<()>();
     let router = scs_series::http::router(catalog.clone(), config);
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        scs_series::http::server::serve(listener, router, connections, async {
+            let _ = stopped.await;
+        })
+        .await;
     });
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
