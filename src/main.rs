@@ -1,18 +1,26 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use scs_series::cli::{Cli, Command, LogFormat, TokenCommand};
 use scs_series::{admin, app, auth, graphql, seed};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::load() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     // tantivy reports every index commit at info: only its warnings are worth a line.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
+    if let Some(file) = &cli.config {
+        tracing::info!("settings read from {} (flags and SCS_ variables win over it)", file.display());
     }
     let result = match cli.command {
         Some(Command::Schema) => {

@@ -538,3 +538,65 @@ async fn the_command_line_flags_take_effect() {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+/// `--config FILE` sets flags; the environment wins over it, and the command line over both.
+#[tokio::test]
+async fn a_config_file_sets_flags_below_the_environment_and_the_command_line() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = data.path().join("store");
+    let file = data.path().join("scs.toml");
+    let settings = r#"
+max-aliases = 2
+max-batch = 2
+introspection = false
+cors-origins = ["https://editor.example.org", "https://desk.example.org"]
+request_timeout = "20s"
+"#;
+    std::fs::write(&file, settings).expect("written");
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "--data-dir".as_ref(),
+        store.as_os_str(),
+        "--config".as_ref(),
+        file.as_os_str(),
+        "--introspection".as_ref(),
+        "true".as_ref(),
+    ];
+    let env = [("SCS_MAX_BATCH", "1"), ("SCS_INTROSPECTION", "false")];
+    let server = start_binary_with_env(&args, &env).await;
+    let client = reqwest::Client::new();
+    let three_aliases = "{ a: __typename b: __typename c: __typename }";
+    let body = post_graphql(&client, &server.url, "", three_aliases, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["max"], 2, "the file's max-aliases: {body:#}");
+    let body = post_graphql(&client, &server.url, "", "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Root", "the flag wins: {body:#}");
+    let batch = |n: usize| {
+        let operations = vec![json!({ "query": "{ __typename }" }); n];
+        client.post(&server.url).header("origin", "https://desk.example.org").json(&operations).send()
+    };
+    let response = batch(1).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://desk.example.org",
+        "the file's list"
+    );
+    assert_eq!(batch(2).await.expect("sent").status(), 400, "SCS_MAX_BATCH wins over the file");
+    drop(server);
+
+    // A key that is no setting, or a value its flag refuses, stops the start with the file's name.
+    for (settings, expected) in
+        [("max-alias = 3", "`max-alias` is not a setting"), ("rate-limit = \"x\"", "--rate-limit")]
+    {
+        std::fs::write(&file, settings).expect("written");
+        let out = std::process::Command::new(binary())
+            .args(["serve", "--config"])
+            .arg(&file)
+            .args(["--data-dir"])
+            .arg(&store)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("scs.toml") && stderr.contains(expected), "{stderr}");
+    }
+}

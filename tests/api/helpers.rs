@@ -221,10 +221,17 @@ impl Drop for Server {
 
 /// Starts the binary with `args` (plus `--listen 127.0.0.1:0`) and waits until it serves.
 pub async fn start_binary(args: &[&std::ffi::OsStr]) -> Server {
+    start_binary_with_env(args, &[]).await
+}
+
+/// Starts the binary with `args` (plus `--listen 127.0.0.1:0`) and the environment variables
+/// `env`, and waits until it serves.
+pub async fn start_binary_with_env(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Server {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()

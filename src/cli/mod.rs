@@ -1,10 +1,12 @@
-//! Command-line flags and environment (`SCS_…`).
+//! Command-line flags, environment (`SCS_…`) and the `--config` file.
+
+mod file;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::graphql::QueryLimits;
 use crate::http;
@@ -22,9 +24,32 @@ pub struct Cli {
     /// `serve`'s flags, for when no subcommand is given.
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// Settings from a TOML file, one key per flag (`max-depth = 30`); flags and `SCS_…`
+    /// variables win over it.
+    #[arg(long, global = true, env = "SCS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Log lines as text (for people) or JSON (one object a line, for log collectors).
     #[arg(long, global = true, env = "SCS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl Cli {
+    /// Parses the command line, the `SCS_…` variables and the `--config` file, in that order
+    /// of precedence. Exits with clap's message on a bad flag, and errs on a bad file.
+    pub fn load() -> anyhow::Result<Cli> {
+        let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let root = Cli::command();
+        let matches = root.clone().get_matches_from(&argv);
+        let matches = match matches.get_one::<PathBuf>("config") {
+            Some(file) => {
+                let argv = file::with_file_settings(&root, &matches, file, argv.clone())?;
+                root.try_get_matches_from(argv)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.render()))?
+            }
+            None => matches,
+        };
+        Ok(Cli::from_arg_matches(&matches)?)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
