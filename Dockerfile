@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 
 # --- Build: the release binary, with the GraphiQL playground's assets embedded --------------
-FROM rust:1.95-slim-bookworm AS builder
+# Base images are pinned by exact release tag; to pin by digest as well, append the
+# `@sha256:…` that `docker buildx imagetools inspect IMAGE` prints (this repo's CI has no registry).
+FROM rust:1.95.0-slim-bookworm AS builder
 
 # build.rs installs the playground's pinned npm packages with Debian's Node.js and npm.
 RUN apt-get update \
