@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod domain;
 pub mod editing;
+pub mod fuzzing;
 pub mod graphql;
 pub mod http;
 pub mod search;

@@ -50,6 +50,14 @@ pub fn load(dir: &Path) -> Result<Seed, SeedErrors> {
     parse_files(read_files(dir)?)
 }
 
+/// Validates seed files given as (file name, text), as [`load`] does a folder's files (their
+/// names are not checked against [`SEED_FILES`]).
+pub fn parse_texts(files: &[(&str, &str)]) -> Result<Seed, SeedErrors> {
+    parse_files(
+        files.iter().map(|(name, text)| (name.to_string(), PathBuf::from(name), text.to_string())).collect(),
+    )
+}
+
 /// Validates content by the seed's rules: it is written out in the seed format and read back,
 /// so whatever the store holds is always a seed that `load` accepts, and the errors are the
 /// seed's own (each naming its item and field).
