@@ -454,6 +454,15 @@ async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
         (format!("[{}]", json!({ "query": "{ __typename }" })), "application/json"),
         (json!({ "query": "{ a".repeat(3000) }).to_string(), "application/json"),
     ];
+    // And 200 connections that send half a request head and then hold on.
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut slowloris = Vec::new();
+    for _ in 0..200 {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+        stream.write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.expect("sent");
+        slowloris.push(stream);
+    }
     let tasks: Vec<_> = (0..3000)
         .map(|i| {
             let (client, url) = (app.client.clone(), url.clone());
@@ -481,6 +490,7 @@ async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
         }
     }
     assert_eq!(failed, 0, "every normal request answered, every abusive one refused without a 500");
+    drop(slowloris);
 }
 
 /// The flags reach the server: a binary started with them behaves as they say.
