@@ -35,7 +35,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let connections = http::server::ServeOptions {
         header_timeout: args.http.header_timeout,
         // No request runs longer than its deadline, so none is cut off by a shutdown.
-        shutdown_grace: config.request_timeout + Duration::from_secs(1),
+        shutdown_grace: config.request_timeout.saturating_add(Duration::from_secs(1)),
     };
     tracing::debug!(
         listen = %args.listen,

@@ -30,8 +30,9 @@ struct Parts {
     seed_dir: PathBuf,
     feed: broadcast::Sender<Change>,
     /// Serialises every change (seed reloads and editors' changes), so two never interleave
-    /// their diffs and a version check holds until the change it guards is committed.
-    writer: Mutex<()>,
+    /// their diffs and a version check holds until the change it guards is committed. True
+    /// once the store is closed: a request that outlived the shutdown's grace writes nothing.
+    writer: Mutex<bool>,
     /// Odd while a change is under way (the store written, the index not yet refreshed): a
     /// sequence lock, so readers can tell whether what they read belongs to one revision
     /// without ever waiting for a writer.
@@ -80,7 +81,7 @@ impl Catalog {
         }
         let search = SearchIndex::build(&store).context("cannot build the search index")?;
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
-        let (writer, generation) = (Mutex::new(()), AtomicU64::new(0));
+        let (writer, generation) = (Mutex::new(false), AtomicU64::new(0));
         let store_id = store.identity()?.id;
         Ok(Catalog(Arc::new(Parts {
             store,
@@ -95,9 +96,21 @@ impl Catalog {
 
     /// Flushes the store and marks it closed cleanly (graceful shutdown).
     pub fn close(&self) -> anyhow::Result<()> {
-        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.0.store.close()?;
+        let mut closed = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !*closed {
+            self.0.store.close()?;
+            *closed = true;
+        }
         Ok(())
+    }
+
+    /// The writer lock, unless the store is closed.
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, bool>, StoreError> {
+        let writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *writing {
+            return Err(StoreError::Closed);
+        }
+        Ok(writing)
     }
 
     pub fn store(&self) -> &Store {
@@ -112,7 +125,7 @@ impl Catalog {
     /// is reported as an error; the store keeps serving what it had.
     pub fn reload_seed(&self) -> anyhow::Result<Report> {
         let seed = seed::load(&self.0.seed_dir)?;
-        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writing = self.writer()?;
         let report = self.change(|| self.0.store.apply_seed(&seed))?;
         log_report(&report);
         Ok(report)
@@ -134,7 +147,7 @@ impl Catalog {
     }
 
     fn edit_now(&self, actor: &str, operation: &str, change: &editing::Change) -> Result<Edited, EditError> {
-        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writing = self.writer()?;
         let store = &self.0.store;
         let mut version = 0;
         if let Some((id, expected)) = change.target() {
@@ -158,7 +171,7 @@ impl Catalog {
     /// wait until it is written, so it holds one revision.
     pub fn backup_into(&self, dir: &Path) -> anyhow::Result<BackupInfo> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let _writing = self.0.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writing = self.writer()?;
         let revision = self.0.store.revision()?;
         let stamp =
             humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "");

@@ -1,6 +1,7 @@
 //! Entry points for the fuzz targets in `fuzz/` (cargo-fuzz): each takes arbitrary bytes and
 //! panics only when the code under test misbehaves. They live here, not in `fuzz/`, so that
-//! the ordinary test suite builds and runs them and they cannot rot.
+//! the ordinary test suite builds and runs them and they cannot rot; the library has them only
+//! in its tests and with the `fuzzing` feature (which `fuzz/` turns on).
 
 use std::path::Path;
 
@@ -28,8 +29,11 @@ pub fn seed_file(seed_dir: &Path, data: &[u8]) {
     let mut files: Vec<(&str, &str)> = others.iter().map(|(name, text)| (*name, text.as_str())).collect();
     files.push((fuzzed, text));
     if let Ok(accepted) = seed::parse_texts(&files) {
-        if let Err(errors) = seed::check(&accepted.content) {
-            panic!("the seed accepted content its own check refuses: {errors}");
+        // What the store holds is written back out in the seed format (export, edits): it
+        // must read back the same.
+        match seed::check(&accepted.content) {
+            Ok(again) => assert!(again == accepted.content, "the seed format lost or changed something"),
+            Err(errors) => panic!("the seed accepted content its own check refuses: {errors}"),
         }
     }
 }
@@ -47,6 +51,10 @@ impl RequestHarness {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let catalog = Catalog::open(data_dir, seed_dir)?;
         let config = HttpConfig {
+            // Well inside libFuzzer's 10 s, so a slow query shows as this server's TIMEOUT
+            // or 408, and a real hang as libFuzzer's timeout.
+            query_timeout: std::time::Duration::from_secs(1),
+            request_timeout: std::time::Duration::from_secs(2),
             max_batch: 4,
             rate: http::ratelimit::RateConfig { per_ip: 0, per_token: 0, ..Default::default() },
             ..HttpConfig::default()

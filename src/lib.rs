@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod domain;
 pub mod editing;
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod graphql;
 pub mod http;

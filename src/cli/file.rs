@@ -3,7 +3,8 @@
 //!
 //! A flag on the command line wins over its `SCS_…` variable, which wins over the file, which
 //! wins over the default. The file's keys become flags of the command being run, so a value
-//! goes through exactly the parser and checks of the flag it names.
+//! goes through exactly the parser and checks of the flag it names. Commands other than
+//! `serve` take the keys they have flags for (`data-dir`) and pass over the rest.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -24,18 +25,23 @@ pub fn with_file_settings(
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
-    let (command, command_matches, serving) = match matches.subcommand() {
-        Some((name, sub)) => match root.find_subcommand(name) {
-            Some(command) => (command, sub, name == "serve"),
+    // The command being run: the innermost subcommand (`token create`), or `serve` when none
+    // is given (its flags are the root's).
+    let (mut command, mut command_matches, mut path) = (root, matches, Vec::new());
+    while let Some((name, sub)) = command_matches.subcommand() {
+        match command.find_subcommand(name) {
+            Some(found) => (command, command_matches) = (found, sub),
             None => bail!("unknown command {name}"),
-        },
-        None => (root, matches, true),
-    };
+        }
+        path.push(name);
+    }
+    let serving = path.is_empty() || path == ["serve"];
     for (key, value) in &table {
         let long = key.replace('_', "-");
         let named = |arg: &&Arg| arg.get_long() == Some(long.as_str()) && long != "config";
-        let Some(arg) = command.get_arguments().find(named).or_else(|| root.get_arguments().find(named))
-        else {
+        let own = command.get_arguments().find(named);
+        // Global flags (`log-format`) are defined on the root and apply to every command.
+        let Some(arg) = own.or_else(|| root.get_arguments().filter(|a| a.is_global_set()).find(named)) else {
             if serving {
                 bail!(
                     "{}: `{key}` is not a setting (the settings are serve's flags: see --help)",
@@ -45,7 +51,7 @@ pub fn with_file_settings(
             continue;
         };
         let id = arg.get_id().as_str();
-        let source = command_matches.value_source(id).or_else(|| matches.value_source(id));
+        let source = if own.is_some() { command_matches.value_source(id) } else { matches.value_source(id) };
         if matches!(source, Some(ValueSource::CommandLine | ValueSource::EnvVariable)) {
             continue;
         }
@@ -65,6 +71,8 @@ fn as_flags(long: &str, arg: &Arg, value: &toml::Value) -> anyhow::Result<Vec<Os
         };
     }
     let text = match value {
+        // An empty list sets nothing: the default (none) stands.
+        toml::Value::Array(items) if items.is_empty() => return Ok(Vec::new()),
         toml::Value::Array(items) => items.iter().map(scalar).collect::<anyhow::Result<Vec<_>>>()?.join(","),
         other => scalar(other)?,
     };
@@ -101,6 +109,7 @@ mod tests {
             flags(valued(), r#"["https://a.example", "https://b.example"]"#)?,
             ["--name=https://a.example,https://b.example"]
         );
+        assert!(flags(valued(), "[]")?.is_empty());
         assert!(flags(valued(), "{ a = 1 }").is_err());
         assert!(flags(valued(), "[[1]]").is_err());
         let switch = || Arg::new("name").long("name").action(clap::ArgAction::SetTrue);

@@ -43,8 +43,11 @@ impl Cli {
         let matches = match matches.get_one::<PathBuf>("config") {
             Some(file) => {
                 let argv = file::with_file_settings(&root, &matches, file, argv.clone())?;
-                root.try_get_matches_from(argv)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.render()))?
+                root.try_get_matches_from(argv).map_err(|e| {
+                    let message = e.render().to_string();
+                    let message = message.trim_start_matches("error: ").trim_end();
+                    anyhow::anyhow!("with the settings of {}: {message}", file.display())
+                })?
             }
             None => matches,
         };
@@ -229,11 +232,42 @@ pub struct HttpArgs {
     pub max_batch: usize,
 }
 
-/// A duration flag: whole seconds (`30`) or a duration with its unit (`500ms`, `2m`).
+/// A duration flag: whole seconds (`30`) or a duration with its unit (`500ms`, `2m`); more
+/// than zero (a zero deadline would refuse everything).
 fn duration(text: &str) -> Result<Duration, String> {
-    match text.parse::<u64>() {
-        Ok(seconds) => Ok(Duration::from_secs(seconds)),
-        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{e} (give seconds, or e.g. `500ms`)")),
+    let duration = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            humantime::parse_duration(text).map_err(|e| format!("{e} (give seconds, or e.g. `500ms`)"))?
+        }
+    };
+    if duration.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flags' defaults (written as text for `--help`) are the library's defaults.
+    #[test]
+    fn the_default_durations_are_the_documented_constants() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from(["scs-series"])?;
+        assert_eq!(cli.serve.limits.query_timeout, crate::graphql::DEFAULT_QUERY_TIMEOUT);
+        assert_eq!(cli.serve.http.request_timeout, http::config::DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(cli.serve.http.header_timeout, http::server::DEFAULT_HEADER_TIMEOUT);
+        Ok(())
+    }
+
+    #[test]
+    fn durations_are_seconds_or_have_a_unit_and_are_never_zero() {
+        assert_eq!(duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(duration("0").is_err());
+        assert!(duration("0s").is_err());
+        assert!(duration("soon").is_err());
     }
 }
 

@@ -196,6 +196,10 @@ async fn edit(ctx: &Context<'_>, change: Change) -> Result<Edited> {
             conflict(message)
                 .extend_with(move |_, x| x.set("references", async_graphql::Value::List(list.clone())))
         }
+        EditError::Store(crate::store::StoreError::Closed) => {
+            async_graphql::Error::new("the server is shutting down: nothing was written; try again")
+                .extend_with(|_, e| e.set("code", "UNAVAILABLE"))
+        }
         EditError::Store(e) => internal(e),
     })
 }

@@ -1,7 +1,10 @@
-//! The connection loop. It does what `axum::serve` does (HTTP/1 and HTTP/2, upgrades for the
-//! WebSocket, the peer's address for the rate limits, graceful shutdown) plus two things it
-//! leaves out: a deadline for a request's head (a slowloris that trickles its headers, or a
-//! connection held open idle, is closed) and a bound on how long shutdown waits.
+//! The connection loop. It does what `axum::serve` does (HTTP/1.1, upgrades for the WebSocket,
+//! the peer's address for the rate limits, graceful shutdown) plus two things it leaves out: a
+//! deadline for a request's head (a slowloris that trickles its headers, or a connection held
+//! open idle, is closed) and a bound on how long shutdown waits.
+//!
+//! HTTP/1.1 only: hyper's HTTP/2 has no deadline for a request's head, and the reverse proxy in
+//! front (TLS is its job) speaks HTTP/2 to browsers.
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,11 +13,11 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower::ServiceExt as _;
 
 /// Default deadline for a request's head (request line and headers), and for an idle
@@ -47,11 +50,12 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(options.header_timeout);
-    // The CONNECT protocol carries WebSockets over HTTP/2.
-    builder.http2().timer(TokioTimer::new()).enable_connect_protocol();
-    let connections = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    // The timer starts when hyper waits for a head, so an idle connection is timed too.
+    builder.timer(TokioTimer::new()).header_read_timeout(options.header_timeout);
+    // Dropped to tell the connections to finish; each holds a receiver until it is closed.
+    let (stop_tx, stop_rx) = watch::channel(());
+    let (closed_tx, closed_rx) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -70,29 +74,38 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             request.map(Body::new)
         });
-        let (builder, watcher) = (builder.clone(), connections.watcher());
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)).with_upgrades();
+        let (mut stop, closed) = (stop_rx.clone(), closed_rx.clone());
         tokio::spawn(async move {
-            // hyper times the request head, but not the wait for a new connection's first byte
-            // (which tells HTTP/1 from HTTP/2).
-            let first_byte = tokio::time::timeout(options.header_timeout, stream.peek(&mut [0; 1])).await;
-            if !matches!(first_byte, Ok(Ok(1))) {
-                return;
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => log_end(peer, result),
+                _ = stop.changed() => {
+                    // Finish the request in flight (an idle connection closes at once).
+                    connection.as_mut().graceful_shutdown();
+                    log_end(peer, connection.await);
+                }
             }
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
-            if let Err(e) = watcher.watch(connection).await {
-                tracing::debug!(%peer, "connection closed: {e}");
-            }
+            drop(closed);
         });
     }
     drop(listener);
-    let in_flight = connections.count();
-    if tokio::time::timeout(options.shutdown_grace, connections.shutdown()).await.is_err() {
+    drop(stop_tx);
+    drop(closed_rx);
+    let in_flight = closed_tx.receiver_count();
+    if tokio::time::timeout(options.shutdown_grace, closed_tx.closed()).await.is_err() {
         tracing::warn!(
             in_flight,
             "shutdown: requests still running after {:?}; leaving them",
             options.shutdown_grace
         );
+    }
+}
+
+fn log_end(peer: std::net::SocketAddr, result: Result<(), hyper::Error>) {
+    if let Err(e) = result {
+        tracing::debug!(%peer, "connection closed: {e}");
     }
 }
 

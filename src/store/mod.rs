@@ -61,6 +61,9 @@ pub enum StoreError {
     /// names, say): nothing was written.
     #[error("the seed does not fit the edits made through the API: {0}")]
     SeedConflict(String),
+    /// The store was closed (the server is shutting down): nothing was written.
+    #[error("the store is closed: the server is shutting down")]
+    Closed,
 }
 
 impl From<TransactionError<StoreError>> for StoreError {

@@ -530,3 +530,19 @@ async fn a_mutation_is_not_stopped_by_the_query_deadline() {
     .await;
     assert_eq!(error_code(&query), "TIMEOUT", "queries are still timed");
 }
+
+/// Once the store is closed (shutdown), a late mutation writes nothing and says why.
+#[tokio::test]
+async fn a_mutation_after_the_store_closed_is_refused_as_unavailable() {
+    let editor = EditorApp::start().await;
+    editor.app.catalog.close().expect("closed");
+    let body = editor
+        .as_(
+            &editor.write,
+            r#"mutation { createPerson(input: { slug: "too-late", name: "Too Late" }) { version } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "UNAVAILABLE", "{body:#}");
+    assert_eq!(body["data"], Value::Null);
+}

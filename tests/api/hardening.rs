@@ -130,6 +130,12 @@ async fn headers_that_trickle_in_or_an_idle_connection_are_cut_off() {
     assert_eq!(answer, "", "and runs nothing");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
+    // One byte of a request line (the start of an HTTP/2 preface, too), then nothing.
+    let mut one_byte = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    one_byte.write_all(b"P").await.expect("sent");
+    let (closed, _) = read_all(one_byte).await;
+    assert!(closed, "a request line that stops after one byte is cut off");
+
     // A connection that never sends anything is closed too.
     let idle = tokio::net::TcpStream::connect(&address).await.expect("connect");
     let (closed, _) = read_all(idle).await;
@@ -440,7 +446,11 @@ async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
     use scs_series::http::ratelimit::RateConfig;
     // Rate limits off: this is about the other defences not starving anyone.
     let rate = RateConfig { per_ip: 0, per_token: 0, trusted_proxies: Vec::new() };
-    let app = spawn_app_with(HttpConfig { rate, ..HttpConfig::default() }).await;
+    let connections =
+        ServeOptions { header_timeout: std::time::Duration::from_secs(3), ..ServeOptions::default() };
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = HttpConfig { rate, ..HttpConfig::default() };
+    let app = spawn_app_serving(data_dir, &seed_dir(), config, connections).await;
     let url = format!("{}/graphql", app.address);
     let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
     let level = "contents(first: 1) { nodes { people { person { ";
@@ -490,7 +500,12 @@ async fn normal_requests_succeed_among_thousands_of_abusive_ones() {
         }
     }
     assert_eq!(failed, 0, "every normal request answered, every abusive one refused without a 500");
-    drop(slowloris);
+    for mut stream in slowloris {
+        use tokio::io::AsyncReadExt;
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer));
+        assert!(read.await.is_ok(), "every slowloris connection is cut off");
+    }
 }
 
 /// The flags reach the server: a binary started with them behaves as they say.
@@ -593,6 +608,13 @@ request_timeout = "20s"
     assert_eq!(batch(2).await.expect("sent").status(), 400, "SCS_MAX_BATCH wins over the file");
     drop(server);
 
+    // Other commands take the keys they have flags for and pass over serve's.
+    let offline =
+        format!("max-depth = 30\nlog-format = \"text\"\ndata-dir = {:?}\n", store.display().to_string());
+    std::fs::write(&file, offline).expect("written");
+    let (ok, stdout) = run_binary(&["check-store".as_ref(), "--config".as_ref(), file.as_os_str()]);
+    assert!(ok && stdout.contains("ok"), "check-store reads data-dir from the file: {stdout}");
+
     // A key that is no setting, or a value its flag refuses, stops the start with the file's name.
     for (settings, expected) in
         [("max-alias = 3", "`max-alias` is not a setting"), ("rate-limit = \"x\"", "--rate-limit")]
@@ -608,5 +630,6 @@ request_timeout = "20s"
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());
         assert!(stderr.contains("scs.toml") && stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("error: error"), "{stderr}");
     }
 }
