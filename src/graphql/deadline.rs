@@ -7,37 +7,15 @@
 //! subscriptions, which live as long as the client likes, are not timed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
-};
-use async_graphql::{OutputType, Response, ServerError, ServerResult, Value};
-
-use super::Mutation;
+use async_graphql::{Response, ServerError, ServerResult};
 
 /// Default time a query may run, from the start of parsing to its last field.
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Stops queries that run longer than `timeout`.
+/// The deadline of one request. Called by the request's [`super::guard`].
 pub struct Deadline {
-    pub timeout: Duration,
-}
-
-impl ExtensionFactory for Deadline {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DeadlineOfOneRequest {
-            timeout: self.timeout,
-            // The engine creates a request's extensions as it starts on the request.
-            at: Instant::now().checked_add(self.timeout),
-            armed: AtomicBool::new(false),
-            passed: AtomicBool::new(false),
-        })
-    }
-}
-
-struct DeadlineOfOneRequest {
     timeout: Duration,
     /// None: too far away to represent, so never reached.
     at: Option<Instant>,
@@ -47,39 +25,45 @@ struct DeadlineOfOneRequest {
     passed: AtomicBool,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DeadlineOfOneRequest {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+impl Deadline {
+    /// A deadline `timeout` from now (the engine creates a request's guard as it starts on it).
+    pub fn new(timeout: Duration) -> Self {
+        Deadline {
+            timeout,
+            at: Instant::now().checked_add(timeout),
+            armed: AtomicBool::new(false),
+            passed: AtomicBool::new(false),
+        }
+    }
+
+    /// Execution starts (subscriptions never get here).
+    pub fn arm(&self) {
         self.armed.store(true, Ordering::Relaxed);
-        let response = next.run(ctx, operation_name).await;
+    }
+
+    /// A mutation's field starts: from here on nothing is stopped.
+    pub fn disarm(&self) {
+        self.armed.store(false, Ordering::Relaxed);
+    }
+
+    /// Before a field starts: an error if the deadline has passed.
+    pub fn check(&self) -> ServerResult<()> {
+        if self.armed.load(Ordering::Relaxed) && self.at.is_some_and(|at| Instant::now() >= at) {
+            self.passed.store(true, Ordering::Relaxed);
+            // Replaced by one error for the whole query in `finish`.
+            return Err(timeout_error(self.timeout));
+        }
+        Ok(())
+    }
+
+    /// The answer: as it is, or one `TIMEOUT` error and no data when a field was stopped.
+    pub fn finish(&self, response: Response) -> Response {
         if !self.passed.load(Ordering::Relaxed) {
             return response;
         }
         let mut timed_out = Response::from_errors(vec![timeout_error(self.timeout)]);
         timed_out.extensions = response.extensions;
         timed_out
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type == Mutation::type_name() {
-            self.armed.store(false, Ordering::Relaxed);
-        }
-        if self.armed.load(Ordering::Relaxed) && self.at.is_some_and(|at| Instant::now() >= at) {
-            self.passed.store(true, Ordering::Relaxed);
-            // Replaced by one error for the whole query in `execute`.
-            return Err(timeout_error(self.timeout));
-        }
-        next.run(ctx, info).await
     }
 }
 

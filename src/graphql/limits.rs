@@ -1,21 +1,18 @@
 //! Query limits, the cost report, and the error codes of the errors the GraphQL engine raises.
 //!
-//! [`Limits`] refuses a document before anything runs: too many tokens (checked before it is
-//! parsed), too many fields, aliases, directives or root fields (checked on the parsed
-//! document), too deep or too costly (checked after validation, with the depth and complexity
-//! the engine computed). Each refusal names the limit, its maximum and the value found.
-//! async-graphql reports its own parse and validation errors without an `extensions.code`;
-//! [`ErrorCodes`] adds one, so every error a client sees has a code.
+//! [`LimitsOfOneRequest`] refuses a document before anything runs: too many tokens (checked
+//! before it is parsed), too many fields, aliases, directives or root fields (checked on the
+//! parsed document), too deep or too costly (checked after validation, with the depth and
+//! complexity the engine computed). Each refusal names the limit, its maximum and the value
+//! found. async-graphql reports its own parse and validation errors without an
+//! `extensions.code`; [`with_code`] adds one, so every error a client sees has a code.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult};
 
 use super::connection::MAX_PAGE_SIZE;
 use crate::store::DEFAULT_PAGE_SIZE;
@@ -73,45 +70,32 @@ pub fn list_cost(page: usize, child_complexity: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportCost;
 
-/// Enforces [`QueryLimits`], refuses introspection when it is off, and reports the cost when
-/// asked.
-pub struct Limits {
+/// Enforces [`QueryLimits`] on one request, refuses introspection when it is off, and reports
+/// the cost when asked. Called by the request's [`super::guard`].
+pub struct LimitsOfOneRequest {
     pub limits: QueryLimits,
     pub introspection: bool,
-}
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsOfOneRequest {
-            limits: self.limits,
-            introspection: self.introspection,
-            cost: Mutex::new(None),
-        })
-    }
-}
-
-struct LimitsOfOneRequest {
-    limits: QueryLimits,
-    introspection: bool,
     /// (complexity, depth), once validated.
     cost: Mutex<Option<(usize, usize)>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for LimitsOfOneRequest {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
+impl LimitsOfOneRequest {
+    pub fn new(limits: QueryLimits, introspection: bool) -> Self {
+        LimitsOfOneRequest { limits, introspection, cost: Mutex::new(None) }
+    }
+
+    /// Before parsing: the token count.
+    pub fn check_text(&self, query: &str) -> ServerResult<()> {
         let tokens = count_tokens(query);
         if tokens > self.limits.tokens {
             return Err(refusal("BAD_REQUEST", "tokens", self.limits.tokens, tokens));
         }
-        let document = next.run(ctx, query, variables).await?;
-        let shape = Shape::of(&document);
+        Ok(())
+    }
+
+    /// After parsing: the document's shape, and introspection.
+    pub fn check_document(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let shape = Shape::of(document);
         let checks = [
             ("fields", self.limits.fields, shape.fields),
             ("aliases", self.limits.aliases, shape.aliases),
@@ -131,15 +115,11 @@ impl Extension for LimitsOfOneRequest {
             error.extensions.get_or_insert_with(Default::default).set("code", "INTROSPECTION_DISABLED");
             return Err(error);
         }
-        Ok(document)
+        Ok(())
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+    /// After validation: depth and complexity, as the engine computed them.
+    pub fn check_validated(&self, result: &ValidationResult) -> Result<(), Vec<ServerError>> {
         for (name, max, found) in [
             ("depth", self.limits.depth, result.depth),
             ("complexity", self.limits.complexity, result.complexity),
@@ -151,19 +131,13 @@ impl Extension for LimitsOfOneRequest {
         if let Ok(mut cost) = self.cost.lock() {
             *cost = Some((result.complexity, result.depth));
         }
-        Ok(result)
+        Ok(())
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        let cost = self.cost.lock().ok().and_then(|c| *c);
-        match cost {
-            Some((complexity, depth)) if ctx.data_opt::<ReportCost>().is_some() => {
+    /// The answer, with its cost in `extensions.cost` when `report` (the client asked).
+    pub fn with_cost(&self, response: Response, report: bool) -> Response {
+        match self.cost.lock().ok().and_then(|c| *c) {
+            Some((complexity, depth)) if report => {
                 let report = async_graphql::value!({
                     "complexity": complexity,
                     "maxComplexity": self.limits.complexity,
@@ -309,39 +283,9 @@ impl Shape {
     }
 }
 
-/// Adds `extensions.code` to the engine's own errors.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect())
-    }
-}
-
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+/// Adds `extensions.code` to an error of the engine's own (a parse or validation error), which
+/// has none; an error that has a code keeps it.
+pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);

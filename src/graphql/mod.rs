@@ -9,6 +9,7 @@ mod content;
 mod deadline;
 mod error;
 mod facets;
+mod guard;
 mod inputs;
 pub mod limits;
 mod mutation;
@@ -42,7 +43,6 @@ fn builder() -> SchemaBuilder<Root, Mutation, Subscription> {
         Subscription,
     )
     .limit_recursive_depth(64)
-    .extension(limits::ErrorCodes)
 }
 
 /// How the schema serves: its limits, what it reveals, where backups go.
@@ -61,9 +61,11 @@ pub struct Options {
 
 /// The schema, serving `catalog` as `options` say.
 pub fn schema(catalog: Catalog, options: Options) -> ApiSchema {
-    let mut builder =
-        builder().extension(limits::Limits { limits: options.limits, introspection: options.introspection });
-    builder = builder.extension(deadline::Deadline { timeout: options.query_timeout });
+    let mut builder = builder().extension(guard::Guard {
+        limits: options.limits,
+        introspection: options.introspection,
+        timeout: options.query_timeout,
+    });
     if !options.introspection {
         builder = builder.disable_introspection();
     }
