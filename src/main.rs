@@ -28,6 +28,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::CheckSeed { dir }) => check_seed(&dir),
+        Some(Command::Generate { items, people, random_seed, dir }) => {
+            generate(seed::generate::Shape { items, people, seed: random_seed }, &dir)
+        }
         Some(Command::Token(TokenCommand::Create { name, scope, tokens_file })) => {
             auth::create(&tokens_file, &name, scope)
                 .map(|token| {
@@ -63,6 +66,21 @@ fn main() -> ExitCode {
 
 fn run_server(args: &scs_series::cli::ServeArgs) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(app::serve(args))
+}
+
+fn generate(shape: seed::generate::Shape, dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let content = seed::generate::content(shape)?;
+    seed::export::write_dir(&content, dir)?;
+    println!(
+        "{}: {} items, {} people, {} updates written in {:.1} s",
+        dir.display(),
+        content.items.len(),
+        content.people.len(),
+        content.updates.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn check_seed(dir: &std::path::Path) -> anyhow::Result<()> {

@@ -75,6 +75,21 @@ pub enum Command {
         #[arg(default_value = "./seed")]
         dir: PathBuf,
     },
+    /// Write a synthetic seed folder of realistic shape (for measuring at scale); the same
+    /// numbers give the same seed.
+    Generate {
+        /// How many content items.
+        #[arg(long, default_value_t = 1000)]
+        items: usize,
+        /// How many people they name.
+        #[arg(long, default_value_t = 100)]
+        people: usize,
+        /// Picks the pseudo-random choices.
+        #[arg(long, default_value_t = 1)]
+        random_seed: u64,
+        /// The folder to write (created when missing; its seed files are replaced).
+        dir: PathBuf,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),

@@ -7,6 +7,7 @@
 mod convert;
 mod error;
 pub mod export;
+pub mod generate;
 pub mod raw;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
