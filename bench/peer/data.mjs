@@ -318,12 +318,12 @@ export function loadSeed(dir) {
 // The indexes (src/store/records.rs, keys.rs): for each scope, year and person, the list of items
 // in the list's own order, each with the order key scs-series uses (and so the same cursor).
 
-const u32be = (n) => {
+export const u32be = (n) => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n >>> 0);
   return b;
 };
-const u16be = (n) => {
+export const u16be = (n) => {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(n);
   return b;

@@ -2,7 +2,7 @@
 // and cursor layout (src/graphql/connection.rs, src/store/{page,filter}.rs there).
 
 import { GraphQLError } from 'graphql';
-import { indexKey, isNumbered, KIND_BY_ENUM, KINDS, parseDate } from './data.mjs';
+import { indexKey, isNumbered, KIND_BY_ENUM, KINDS, parseDate, u16be, u32be } from './data.mjs';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -74,16 +74,6 @@ const TITLE_FOLD_RE = new RegExp(`[${Object.keys(TITLE_FOLDS).join('')}]`, 'g');
 const foldTitle = (t) =>
   t.replace(TITLE_FOLD_RE, (c) => TITLE_FOLDS[c]).normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 
-const u32be = (n) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
-};
-const u16be = (n) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-};
 
 /** filter::sort_key: the order key of an item for orders the index does not hold. */
 function sortKey(order, it) {
