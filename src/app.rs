@@ -32,11 +32,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         },
         ..http_config(&args.cache, &args.editing)?
     };
-    let connections = http::server::ServeOptions {
-        header_timeout: args.http.header_timeout,
-        // No request runs longer than its deadline, so none is cut off by a shutdown.
-        shutdown_grace: config.request_timeout.saturating_add(Duration::from_secs(1)),
-    };
+    let connections = http::server::ServeOptions::new(args.http.header_timeout, config.request_timeout);
     tracing::debug!(
         listen = %args.listen,
         data_dir = %args.data_dir.display(),

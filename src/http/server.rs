@@ -33,12 +33,19 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
 }
 
+impl ServeOptions {
+    /// Shutdown waits as long as the longest request can take: no request is cut off by it.
+    pub fn new(header_timeout: Duration, request_timeout: Duration) -> Self {
+        ServeOptions {
+            header_timeout,
+            shutdown_grace: request_timeout.saturating_add(Duration::from_secs(1)),
+        }
+    }
+}
+
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions {
-            header_timeout: DEFAULT_HEADER_TIMEOUT,
-            shutdown_grace: super::config::DEFAULT_REQUEST_TIMEOUT + Duration::from_secs(1),
-        }
+        ServeOptions::new(DEFAULT_HEADER_TIMEOUT, super::config::DEFAULT_REQUEST_TIMEOUT)
     }
 }
 
