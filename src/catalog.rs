@@ -67,6 +67,9 @@ impl Catalog {
                  so it has a new identity and every sync token and ETag from before is void"
             );
         }
+        if store.seed_pending()?.is_some() {
+            tracing::warn!("the last seed commit was cut short (a crash?): applying the seed finishes it");
+        }
         match store.apply_seed(&seed) {
             Ok(report) => log_report(&report),
             Err(e @ StoreError::SeedConflict(_)) => {

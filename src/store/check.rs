@@ -26,6 +26,12 @@ impl Store {
         let mut report =
             CheckReport { revision: self.revision()?, audit_entries: self.audit.len(), ..Default::default() };
         let problems = &mut report.problems;
+        if let Some(digest) = self.seed_pending()? {
+            problems.push(format!(
+                "a seed commit was cut short (a crash?) before it finished ({digest}): start the server \
+                 with that seed to finish it"
+            ));
+        }
 
         // Entities: in their kind's tree, in `ids` with that kind, and readable.
         let mut entities = Vec::new();

@@ -11,13 +11,14 @@
 //! - `edits`: which entities editors changed (see [`edits`]); `audit`: every change (see [`audit`]);
 //! - `meta`: the seed digest, the store revision, the log heads and the store's identity.
 //!
-//! Every change, from a seed or an editor, goes through [`Store::commit`]: one transaction
-//! over all of these trees, then a flush.
+//! Every change, from a seed or an editor, goes through [`Store::commit`]: transactions over
+//! all of these trees (see [`commit`] for why there may be several), then a flush.
 
 mod audit;
 pub mod backup;
 mod changes;
 mod check;
+mod commit;
 pub mod edits;
 mod facets;
 mod filter;
@@ -25,12 +26,12 @@ pub mod keys;
 mod page;
 mod records;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::{Db, Transactional, Tree};
+use sled::transaction::TransactionError;
+use sled::{Db, Tree};
 use uuid::Uuid;
 
 pub use crate::domain::Entity;
@@ -294,162 +295,6 @@ impl Store {
         Ok(report)
     }
 
-    /// Makes the store hold exactly `target`: entities added, changed and removed, their index
-    /// keys, versions, change-log and audit entries, all in one transaction. Not flushed: the
-    /// caller flushes before it reports the change as done.
-    pub fn commit(&self, target: &Content, origin: Origin<'_>) -> Result<Report, StoreError> {
-        let wanted = records::build(target)?;
-        let current = self.records()?;
-        let mut report = Report::default();
-        let mut writes: Vec<&Record> = Vec::new();
-        let mut deletes: Vec<&Record> = Vec::new();
-        let mut ops: Vec<(Uuid, Kind, ChangeOp)> = Vec::new();
-        // Entities whose value (not only their index keys) changes: audited and versioned.
-        let mut audited: Vec<(Option<&Record>, Option<&Record>, ChangeOp)> = Vec::new();
-        // A store from before the change log existed: log what it holds, so a first sync sees it.
-        let backfill = self.log_head()? == 0;
-        for (id, new) in &wanted {
-            match current.get(id) {
-                Some(old) if old == new && backfill => ops.push((*id, new.kind, ChangeOp::Created)),
-                None => {
-                    report.added.push((new.kind, new.slug.clone()));
-                    ops.push((*id, new.kind, ChangeOp::Created));
-                    audited.push((None, Some(new), ChangeOp::Created));
-                }
-                Some(old) if old != new => {
-                    report.changed.push((new.kind, new.slug.clone()));
-                    ops.push((*id, new.kind, ChangeOp::Updated));
-                    deletes.push(old);
-                    if old.value != new.value {
-                        audited.push((Some(old), Some(new), ChangeOp::Updated));
-                    }
-                }
-                Some(_) => continue,
-            }
-            writes.push(new);
-        }
-        for (id, old) in &current {
-            if !wanted.contains_key(id) {
-                report.removed.push((old.kind, old.slug.clone()));
-                ops.push((*id, old.kind, ChangeOp::Deleted));
-                deletes.push(old);
-                audited.push((Some(old), None, ChangeOp::Deleted));
-            }
-        }
-        // An item shows its people's names: when a person changes, so does what the item's
-        // clients display, so the item is logged as updated too (its record is unchanged).
-        let renamed: HashSet<Uuid> = ops
-            .iter()
-            .filter(|(_, k, op)| *k == Kind::Person && *op == ChangeOp::Updated)
-            .map(|o| o.0)
-            .collect();
-        if !renamed.is_empty() {
-            let logged: HashSet<Uuid> = ops.iter().map(|o| o.0).collect();
-            for item in &target.items {
-                let shows_renamed =
-                    item.people.iter().any(|p| renamed.contains(&entity_id(Kind::Person, &p.person)));
-                if shows_renamed && !logged.contains(&item.id) {
-                    ops.push((item.id, item.kind(), ChangeOp::Updated));
-                }
-            }
-        }
-        for list in [&mut report.added, &mut report.changed, &mut report.removed] {
-            list.sort();
-        }
-        let content_changed = !writes.is_empty() || !deletes.is_empty();
-        let revision = self.revision()? + u64::from(content_changed);
-        report.revision = revision;
-        for (_, new, _) in &audited {
-            if let Some(new) = new {
-                report.versions.insert(new.id, self.last_version(new.id)? + 1);
-            }
-        }
-        let marks = match origin {
-            Origin::Editor { .. } => self.marks_for(&audited)?,
-            Origin::Seed { .. } => Vec::new(),
-        };
-        let (actor, operation) = match origin {
-            Origin::Editor { actor, operation } => (actor, operation),
-            Origin::Seed { .. } => (SEED_ACTOR, "seed"),
-        };
-        let at_ms = now_ms();
-        let entries: Vec<AuditEntry> = audited
-            .iter()
-            .map(|(old, new, op)| {
-                let r = new.or(*old).ok_or_else(|| bad_key("audited record"))?;
-                let json = |r: &Option<&Record>| r.map(|r| serde_json::from_slice(&r.value)).transpose();
-                Ok(AuditEntry {
-                    seq: 0,
-                    at_ms,
-                    actor: actor.to_string(),
-                    operation: operation.to_string(),
-                    id: r.id,
-                    kind: r.kind,
-                    slug: r.slug.to_string(),
-                    op: *op,
-                    version: report.versions.get(&r.id).copied(),
-                    before: json(old)?,
-                    after: json(new)?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-
-        let trees = self.all_trees();
-        report.changes = trees.as_slice().transaction(|t| {
-            let tx = TxTrees::new(self, t);
-            for old in &deletes {
-                let removed = !wanted.contains_key(&old.id);
-                tx.remove(old, removed)?;
-            }
-            for new in &writes {
-                tx.insert(new)?;
-            }
-            for (id, version) in &report.versions {
-                tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
-            }
-            for (id, mark) in &marks {
-                tx.edits.insert(id.as_bytes(), mark.as_slice())?;
-            }
-            for entry in &entries {
-                audit::append(tx.meta, tx.audit, entry.clone())?;
-            }
-            let mut logged = Vec::with_capacity(ops.len());
-            for (id, kind, op) in &ops {
-                logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (*id, *kind, *op, at_ms))?);
-            }
-            if let Origin::Seed { digest, settled } = origin {
-                for id in settled {
-                    tx.edits.remove(id.as_bytes())?;
-                }
-                tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
-            }
-            tx.meta.insert(REVISION, &revision.to_be_bytes())?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(logged)
-        })?;
-        Ok(report)
-    }
-
-    /// The edit marks an editor's change adds: entities it touches for the first time get
-    /// the seed's version of them as their baseline (what the store held until now).
-    fn marks_for(
-        &self,
-        audited: &[(Option<&Record>, Option<&Record>, ChangeOp)],
-    ) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError> {
-        let mut out = Vec::new();
-        for (old, new, _) in audited {
-            let Some(id) = new.or(*old).map(|r| r.id) else { continue };
-            if self.edits.contains_key(id.as_bytes())? {
-                continue;
-            }
-            let baseline = match old {
-                Some(r) => edits::fingerprint(&self.decode(r.kind, &r.value)?),
-                None => None,
-            };
-            out.push((id, serde_json::to_vec(&EditMark { baseline })?));
-        }
-        Ok(out)
-    }
-
     /// Every stored record, as [`records::build`] would build it.
     fn records(&self) -> Result<BTreeMap<Uuid, Record>, StoreError> {
         let mut out = BTreeMap::new();
@@ -586,66 +431,4 @@ pub(crate) fn now_ms() -> u64 {
 
 fn bad_key(what: &str) -> StoreError {
     StoreError::BadKey(what.to_string())
-}
-
-/// The transactional views of the store's trees, in [`Store::all_trees`] order.
-struct TxTrees<'a> {
-    meta: &'a TransactionalTree,
-    ids: &'a TransactionalTree,
-    index_keys: &'a TransactionalTree,
-    changes: &'a TransactionalTree,
-    change_seq: &'a TransactionalTree,
-    versions: &'a TransactionalTree,
-    edits: &'a TransactionalTree,
-    audit: &'a TransactionalTree,
-    indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
-    kinds: BTreeMap<Kind, &'a TransactionalTree>,
-}
-
-type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
-
-impl<'a> TxTrees<'a> {
-    fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
-        let (fixed, rest) = views.split_at(8);
-        let (idx, kinds) = rest.split_at(store.indexes.len());
-        TxTrees {
-            meta: &fixed[0],
-            ids: &fixed[1],
-            index_keys: &fixed[2],
-            changes: &fixed[3],
-            change_seq: &fixed[4],
-            versions: &fixed[5],
-            edits: &fixed[6],
-            audit: &fixed[7],
-            indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
-            kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
-        }
-    }
-
-    /// Writes a record: the entity, its id entry, and its index keys.
-    fn insert(&self, r: &Record) -> TxResult {
-        let id = r.id.as_bytes();
-        self.kinds[&r.kind].insert(id, r.value.as_slice())?;
-        self.ids.insert(id, &[r.kind.tag()])?;
-        for (tree, key) in &r.index {
-            self.indexes[tree].insert(key.as_slice(), &[r.kind.tag()])?;
-        }
-        let keys = serde_json::to_vec(&r.index).map_err(|e| ConflictableTransactionError::Abort(e.into()))?;
-        self.index_keys.insert(id, keys)?;
-        Ok(())
-    }
-
-    /// Removes a record's index keys, and with `entirely` the entity itself.
-    fn remove(&self, r: &Record, entirely: bool) -> TxResult {
-        for (tree, key) in &r.index {
-            self.indexes[tree].remove(key.as_slice())?;
-        }
-        if entirely {
-            let id = r.id.as_bytes();
-            self.kinds[&r.kind].remove(id)?;
-            self.ids.remove(id)?;
-            self.index_keys.remove(id)?;
-        }
-        Ok(())
-    }
 }
