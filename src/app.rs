@@ -42,6 +42,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         persisted_queries = config.persisted_queries.len(),
         only_persisted = config.only_persisted,
         apq_cache_size = config.apq_cache_size,
+        response_cache_bytes = config.response_cache_bytes,
         backup_dir = %config.backup_dir.display(),
         limits = ?config.limits,
         introspection = config.introspection,
@@ -104,6 +105,7 @@ pub fn http_config(args: &CacheArgs, editing: &EditingArgs) -> anyhow::Result<ht
         persisted_queries: Arc::new(registry),
         only_persisted: args.only_persisted,
         apq_cache_size: args.apq_cache_size,
+        response_cache_bytes: args.response_cache_bytes,
         tokens: Arc::new(tokens),
         backup_dir: editing.backup_dir.clone(),
         ..http::HttpConfig::default()

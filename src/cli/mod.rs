@@ -334,4 +334,8 @@ pub struct CacheArgs {
     /// How many automatic persisted queries to remember (least recently used go first; 0: none).
     #[arg(long, env = "SCS_APQ_CACHE_SIZE", value_name = "ENTRIES", default_value_t = http::config::DEFAULT_APQ_CACHE_SIZE)]
     pub apq_cache_size: usize,
+    /// Bytes of query answers kept to answer repeated queries without running them (least
+    /// recently used go first; a write empties it; 0: none).
+    #[arg(long, env = "SCS_RESPONSE_CACHE_BYTES", value_name = "BYTES", default_value_t = http::config::DEFAULT_RESPONSE_CACHE_BYTES)]
+    pub response_cache_bytes: usize,
 }

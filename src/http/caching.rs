@@ -4,19 +4,21 @@
 //!
 //! The ETag of a query's answer hashes what determines it: a server fingerprint (crate version,
 //! schema, the configuration that changes answers), the store's id, revision and seed digest, and
-//! the request (query text, operation name, variables as canonical JSON).
+//! the request (query text, operation name, variables as canonical JSON, whether the cost is
+//! reported). The same ETag keys the server's own response cache ([`super::answers`]).
 
 use std::fmt::Write as _;
 
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::answers::AnswerCache;
 use super::{AppState, HttpConfig};
 use crate::catalog::Snapshot;
 
@@ -29,6 +31,7 @@ const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
 pub struct CachePolicy {
     cache_control: HeaderValue,
     fingerprint: [u8; 32],
+    answers: AnswerCache,
 }
 
 /// The ETag of an answer and the content it was computed for.
@@ -56,7 +59,13 @@ impl CachePolicy {
         CachePolicy {
             cache_control: HeaderValue::from_str(&cache_control).unwrap_or(NO_CACHE),
             fingerprint: hasher.finalize().into(),
+            answers: AnswerCache::new(config.response_cache_bytes),
         }
+    }
+
+    /// How many answers, and bytes of them, the response cache holds.
+    pub fn answers_usage(&self) -> (usize, usize) {
+        self.answers.usage()
     }
 
     /// The strong ETag (`"<32 hex digits>"`) of the answer to a request at `revision`.
@@ -73,6 +82,8 @@ impl CachePolicy {
             None => field(&mut hasher, b"no operation name"),
         }
         field(&mut hasher, canonical_json(request.variables).as_bytes());
+        // `X-Query-Cost` adds `extensions.cost`: another answer.
+        field(&mut hasher, if request.report_cost { b"cost" } else { b"" });
         let digest = hasher.finalize();
         let mut etag = String::with_capacity(34);
         etag.push('"');
@@ -105,11 +116,13 @@ pub struct CacheKey<'a> {
     pub operation_name: Option<&'a str>,
     /// A JSON object (`{}` when the request has none).
     pub variables: &'a Value,
+    /// Whether the answer reports the query's cost.
+    pub report_cost: bool,
 }
 
 /// Runs `request` and answers with the caching headers its outcome allows. `key` is `Some` for
-/// a query, whose answer may be cached; then a matching `If-None-Match` answers 304 without
-/// running anything.
+/// a query, whose answer may be cached; then a matching `If-None-Match` answers 304, and an
+/// answer in the response cache is sent, without running anything.
 pub async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -122,19 +135,33 @@ pub async fn execute(
         if if_none_match(headers, &tag.etag) {
             return not_modified(&state.cache, &tag.etag);
         }
+        if let Some(body) = state.cache.answers.get(&tag.etag) {
+            let mut response = json_response(body);
+            response
+                .extensions_mut()
+                .insert(super::metrics::Outcome { cached: Some(true), ..Default::default() });
+            cacheable(&state.cache, &tag.etag, response.headers_mut());
+            return response;
+        }
     }
     let answer = state.schema.execute(request).await;
     let after = state.catalog.snapshot();
-    let mut response = Json(&answer).into_response();
-    response.extensions_mut().insert(outcome(&answer));
+    let body = match serde_json::to_vec(&answer) {
+        Ok(body) => Bytes::from(body),
+        Err(e) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode the answer: {e}"))
+                .into_response()
+        }
+    };
+    let mut response = json_response(body.clone());
+    response
+        .extensions_mut()
+        .insert(super::metrics::Outcome { cached: tag.as_ref().map(|_| false), ..outcome(&answer) });
     let headers = response.headers_mut();
     match tag {
         Some(tag) if answer.is_ok() && after.as_ref() == Some(&tag.snapshot) => {
-            if let Ok(etag) = HeaderValue::from_str(&tag.etag) {
-                headers.insert(header::ETAG, etag);
-            }
-            headers.insert(header::CACHE_CONTROL, state.cache.cache_control.clone());
-            headers.insert(header::VARY, VARY);
+            cacheable(&state.cache, &tag.etag, headers);
+            state.cache.answers.put(&tag.etag, tag.snapshot.store_id, tag.snapshot.revision, body);
         }
         // The content changed while the query ran (or its revision could not be read): the
         // answer may mix revisions, so no ETag, and caches must ask again.
@@ -161,18 +188,28 @@ fn outcome(answer: &async_graphql::Response) -> super::metrics::Outcome {
         operation: None,
         codes: answer.errors.iter().map(|e| text(e, "code").unwrap_or_else(|| "UNKNOWN".into())).collect(),
         limit: answer.errors.iter().find_map(|e| text(e, "limit")),
+        cached: None,
     }
 }
 
 fn not_modified(policy: &CachePolicy, etag: &str) -> Response {
     let mut response = StatusCode::NOT_MODIFIED.into_response();
-    let headers = response.headers_mut();
+    cacheable(policy, etag, response.headers_mut());
+    response
+}
+
+/// The headers of an answer caches may keep.
+fn cacheable(policy: &CachePolicy, etag: &str, headers: &mut HeaderMap) {
     if let Ok(etag) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, etag);
     }
     headers.insert(header::CACHE_CONTROL, policy.cache_control.clone());
     headers.insert(header::VARY, VARY);
-    response
+}
+
+/// A JSON answer of already encoded bytes.
+fn json_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// Whether `If-None-Match` lists `etag` or is `*` (weak comparison, RFC 9110 13.1.2).
@@ -355,7 +392,7 @@ mod tests {
         const S: Uuid = Uuid::from_u128(1);
         let vars = json!({ "y": 2019 });
         fn key<'a>(query: &'a str, operation_name: Option<&'a str>, variables: &'a Value) -> CacheKey<'a> {
-            CacheKey { query, operation_name, variables }
+            CacheKey { query, operation_name, variables, report_cost: false }
         }
         let base = policy.etag(S, 1, Some("d"), &key("{ x }", None, &vars));
         assert_eq!(base.len(), 34);

@@ -15,6 +15,8 @@ pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
 pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// Default number of automatic persisted queries remembered (least recently used go first).
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+/// Default budget of the response cache: the seed's every list and person fit several times.
+pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Default deadline of a request, from its headers to its answer.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -43,6 +45,8 @@ pub struct HttpConfig {
     pub only_persisted: bool,
     /// How many automatic persisted queries to remember; 0 remembers none.
     pub apq_cache_size: usize,
+    /// How many bytes of query answers to keep for repeated queries; 0 keeps none.
+    pub response_cache_bytes: usize,
     /// The API tokens editors and admins authenticate with (none: writes are refused).
     pub tokens: Arc<Tokens>,
     /// Where the `backup` mutation writes.
@@ -82,6 +86,7 @@ impl Default for HttpConfig {
             persisted_queries: Arc::new(Registry::default()),
             only_persisted: false,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+            response_cache_bytes: DEFAULT_RESPONSE_CACHE_BYTES,
             tokens: Arc::new(Tokens::default()),
             backup_dir: PathBuf::from(DEFAULT_BACKUP_DIR),
             limits: QueryLimits::default(),

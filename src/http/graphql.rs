@@ -226,7 +226,8 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     }
     let authorization = headers.get(header::AUTHORIZATION);
     request = request.data(state.tokens.credentials(authorization.map(HeaderValue::as_bytes)));
-    if wants_cost(headers) {
+    let report_cost = wants_cost(headers);
+    if report_cost {
         request = request.data(crate::graphql::ReportCost);
     }
     // An answer to a request with a token may hold what only that token may read (the audit
@@ -235,6 +236,7 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         query: &query,
         operation_name: sent.operation_name.as_deref(),
         variables: &sent.variables,
+        report_cost,
     });
     let mut response = caching::execute(state, headers, request, key).await;
     if let Some(outcome) = response.extensions_mut().get_mut::<super::metrics::Outcome>() {

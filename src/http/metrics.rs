@@ -30,6 +30,8 @@ pub struct Outcome {
     pub codes: Vec<String>,
     /// The limit that refused the request, if one did.
     pub limit: Option<String>,
+    /// For a cacheable query: whether the response cache had its answer.
+    pub cached: Option<bool>,
 }
 
 pub struct Metrics {
@@ -41,6 +43,9 @@ pub struct Metrics {
     revision: IntGauge,
     store_bytes: IntGauge,
     entities: IntGauge,
+    cache_lookups: IntCounterVec,
+    cache_entries: IntGauge,
+    cache_bytes: IntGauge,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -62,6 +67,18 @@ impl Metrics {
         let revision = IntGauge::new("store_revision", "The store's revision")?;
         let store_bytes = IntGauge::new("store_size_bytes", "The store's size on disk")?;
         let entities = IntGauge::new("store_entities", "Entities in the store")?;
+        let cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "response_cache_lookups_total",
+                "Cacheable queries, by whether the response cache had the answer",
+            ),
+            &["result"],
+        )?;
+        let cache_entries = IntGauge::new("response_cache_entries", "Answers in the response cache")?;
+        let cache_bytes = IntGauge::new("response_cache_bytes", "Bytes of answers in the response cache")?;
+        registry.register(Box::new(cache_lookups.clone()))?;
+        registry.register(Box::new(cache_entries.clone()))?;
+        registry.register(Box::new(cache_bytes.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
@@ -78,6 +95,9 @@ impl Metrics {
             revision,
             store_bytes,
             entities,
+            cache_lookups,
+            cache_entries,
+            cache_bytes,
             operations: Mutex::new(HashSet::new()),
         }))
     }
@@ -114,6 +134,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     if let Some(limit) = &outcome.limit {
         metrics.refusals.with_label_values(&[limit.as_str()]).inc();
     }
+    if let Some(hit) = outcome.cached {
+        metrics.cache_lookups.with_label_values(&[if hit { "hit" } else { "miss" }]).inc();
+    }
     response
 }
 
@@ -128,6 +151,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
         metrics.store_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
     metrics.entities.set(i64::try_from(store.entity_count()).unwrap_or(i64::MAX));
+    let (entries, bytes) = state.cache.answers_usage();
+    metrics.cache_entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
+    metrics.cache_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
     let mut text = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&metrics.registry.gather(), &mut text) {
         tracing::error!(error = %e, "metrics could not be encoded");

@@ -1,5 +1,6 @@
 //! The HTTP transport: GraphQL over POST and GET, the self-hosted GraphiQL page, health.
 
+mod answers;
 mod caching;
 pub mod config;
 mod cors;
@@ -218,6 +219,7 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
         operation: None,
         codes: vec![code.to_string()],
         limit: limit.map(str::to_string),
+        cached: None,
     });
     response
 }

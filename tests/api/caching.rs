@@ -232,3 +232,58 @@ async fn the_playground_assets_are_compressed_and_revalidate() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(header(&again, ETAG), Some(etag));
 }
+
+/// `scs_response_cache_lookups_total{result}` from `/metrics`.
+async fn cache_lookups(app: &TestApp, result: &str) -> u64 {
+    let text = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
+    let text = text.text().await.expect("text");
+    let line = format!("scs_response_cache_lookups_total{{result=\"{result}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(line.as_str())).map_or(0, |n| n.parse().expect("a count"))
+}
+
+#[tokio::test]
+async fn a_repeated_query_is_answered_from_the_response_cache_until_the_content_changes() {
+    let editors = crate::editing::EditorApp::start().await;
+    let app = &editors.app;
+    let query = "query($y: Int) { events(year: $y) { nodes { slug title } } }";
+    let first = send(post(app, query, json!({ "y": 2019 }))).await;
+    let etag = assert_etag(&first, None);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!((cache_lookups(app, "miss").await, cache_lookups(app, "hit").await), (1, 0));
+
+    let again = send(post(app, query, json!({ "y": 2019 }))).await;
+    assert_eq!(assert_etag(&again, None), etag);
+    assert_eq!(again.json::<Value>().await.expect("json"), first, "the same answer");
+    assert_eq!(cache_lookups(app, "hit").await, 1, "served from the cache");
+    // Other variables are another answer; the cost report too.
+    let other = send(post(app, query, json!({ "y": 2018 }))).await.json::<Value>().await.expect("json");
+    assert_ne!(other, first);
+    let costed = send(post(app, query, json!({ "y": 2019 })).header("x-query-cost", "1")).await;
+    assert!(costed.json::<Value>().await.expect("json")["extensions"]["cost"].is_object());
+    assert_eq!(cache_lookups(app, "hit").await, 1);
+
+    // A write: the next answer is the new content, never the cached one.
+    let slug = first["data"]["events"]["nodes"][0]["slug"].as_str().expect("a slug").to_string();
+    let (id, version) = editors.id_version(&format!("{{ content(slug: \"{slug}\") {{ id version }} }}")).await;
+    editors
+        .write(
+            "mutation($id: ID!, $v: Int!) { updateEvent(id: $id, expectedVersion: $v, input: { title: \"Renamed\" }) { version } }",
+            json!({ "id": id, "v": version }),
+        )
+        .await;
+    let after = send(post(app, query, json!({ "y": 2019 }))).await;
+    assert_ne!(assert_etag(&after, None), etag);
+    let after: Value = after.json().await.expect("json");
+    assert_eq!(after["data"]["events"]["nodes"][0]["title"], "Renamed");
+    assert_eq!(cache_lookups(app, "hit").await, 1, "the old answer was not served");
+}
+
+#[tokio::test]
+async fn a_zero_budget_switches_the_response_cache_off() {
+    let app = spawn_app_with(HttpConfig { response_cache_bytes: 0, ..HttpConfig::default() }).await;
+    for _ in 0..3 {
+        let body = send(post(&app, EVENTS, json!({ "y": 2019 }))).await.json::<Value>().await.expect("json");
+        assert!(body.get("errors").is_none(), "{body:#}");
+    }
+    assert_eq!((cache_lookups(&app, "hit").await, cache_lookups(&app, "miss").await), (0, 3));
+}
