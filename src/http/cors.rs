@@ -18,7 +18,11 @@ const TRUSTED_HEADERS: &str = "content-type, if-none-match, x-query-cost, x-requ
 /// Answers preflights and marks every answer to a cross-origin request.
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
-        return next.run(request).await;
+        // Same-origin and non-browser answers lack the CORS headers: a shared cache must not
+        // hand them to a cross-origin page.
+        let mut response = next.run(request).await;
+        vary_by_origin(response.headers_mut());
+        return response;
     };
     let trusted = state.cors_origins.iter().any(|o| o.as_bytes() == origin.as_bytes());
     let allowed_origin = if trusted { origin } else { HeaderValue::from_static("*") };
@@ -42,7 +46,11 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
 fn mark(headers: &mut HeaderMap, allowed_origin: HeaderValue) {
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed_origin);
     headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag, x-request-id"));
-    // The answer depends on the origin: caches must keep one per origin.
+    vary_by_origin(headers);
+}
+
+/// The answer depends on the origin: caches must keep one per origin.
+fn vary_by_origin(headers: &mut HeaderMap) {
     let vary = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
         Some(existing) if !existing.is_empty() => HeaderValue::from_str(&format!("{existing}, origin")).ok(),
         _ => None,

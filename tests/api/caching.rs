@@ -58,7 +58,10 @@ async fn query_answers_carry_a_stable_etag_that_follows_the_variables() {
     assert_eq!(first.status(), StatusCode::OK);
     let etag = assert_etag(&first, None);
     assert_eq!(header(&first, CACHE_CONTROL).as_deref(), Some(CACHEABLE));
-    assert!(header(&first, VARY).is_some_and(|v| v.eq_ignore_ascii_case("accept-encoding")));
+    // By encoding, and by origin even without one: a shared cache must not hand an answer
+    // without CORS headers to a cross-origin page.
+    let vary = header(&first, VARY).unwrap_or_default().to_ascii_lowercase();
+    assert_eq!(vary.split(", ").collect::<Vec<_>>(), ["accept-encoding", "origin"]);
     let body: Value = first.json().await.expect("json");
     assert_eq!(body["data"]["events"]["totalCount"], 1);
 
@@ -264,7 +267,8 @@ async fn a_repeated_query_is_answered_from_the_response_cache_until_the_content_
 
     // A write: the next answer is the new content, never the cached one.
     let slug = first["data"]["events"]["nodes"][0]["slug"].as_str().expect("a slug").to_string();
-    let (id, version) = editors.id_version(&format!("{{ content(slug: \"{slug}\") {{ id version }} }}")).await;
+    let (id, version) =
+        editors.id_version(&format!("{{ content(slug: \"{slug}\") {{ id version }} }}")).await;
     editors
         .write(
             "mutation($id: ID!, $v: Int!) { updateEvent(id: $id, expectedVersion: $v, input: { title: \"Renamed\" }) { version } }",
