@@ -157,9 +157,7 @@ pub fn list<T: FromEntity>(
     if request.first.is_some() && request.last.is_some() {
         return Err(bad_input("last", "give `first` or `last`, not both"));
     }
-    let (tree, prefix) = keys::prefix(scope_tag, year, people.first().copied());
-    let also: Vec<Vec<u8>> =
-        people.iter().skip(1).map(|p| keys::prefix(scope_tag, None, Some(*p)).1).collect();
+    let ((tree, prefix), also) = keys::ranges(scope_tag, year, &people);
     let spec = ListSpec { tree, prefix: &prefix, also: &also, filter: &filter, walk };
     let page = store.page(&spec, &request).map_err(internal)?;
 

@@ -26,6 +26,7 @@ impl Store {
         let mut report =
             CheckReport { revision: self.revision()?, audit_entries: self.audit.len(), ..Default::default() };
         let problems = &mut report.problems;
+        problems.extend(self.wrong_counts()?);
         if let Some(digest) = self.seed_pending()? {
             problems.push(format!(
                 "a seed commit was cut short (a crash?) before it finished ({digest}): start the server \

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::audit::{self, AuditEntry, SEED_ACTOR};
 use super::changes::{self, ChangeOp};
+use super::counts::Deltas;
 use super::keys::IndexTree;
 use super::records::{self, Record};
 use super::{bad_key, now_ms, Origin, Report, Store, StoreError, REVISION, SEED_DIGEST};
@@ -107,6 +108,15 @@ impl Store {
             let (first, last) = (n == 0, n + 1 == chunks.len());
             revision += u64::from(chunk.iter().any(Step::writes));
             let entries = audit_entries(chunk, origin, at_ms, &report.versions)?;
+            let mut counts = Deltas::default();
+            for step in chunk.iter() {
+                for (tree, key) in step.old.iter().flat_map(|r| &r.index) {
+                    counts.add(*tree, key, -1);
+                }
+                for (tree, key) in step.new.iter().flat_map(|r| &r.index) {
+                    counts.add(*tree, key, 1);
+                }
+            }
             let logged = self.db_transaction(|tx| {
                 for step in chunk.iter() {
                     if let Some(old) = step.old {
@@ -122,6 +132,7 @@ impl Store {
                         tx.edits.insert(step.id.as_bytes(), mark.as_slice())?;
                     }
                 }
+                counts.apply(tx.counts)?;
                 for entry in &entries {
                     audit::append(tx.meta, tx.audit, entry.clone())?;
                 }
@@ -201,7 +212,8 @@ fn plan<'a>(
     for (id, new) in wanted {
         let step = |old, log, audited| Step { id: *id, kind: new.kind, old, new: Some(new), log, audited };
         match current.get(id) {
-            Some(old) if old == new && backfill => steps.push(step(None, ChangeOp::Created, false)),
+            // Rewritten over itself (old keys out, the same keys in), so the counters hold.
+            Some(old) if old == new && backfill => steps.push(step(Some(old), ChangeOp::Created, false)),
             Some(old) if old == new => {}
             None => {
                 report.added.push((new.kind, new.slug.clone()));
@@ -298,6 +310,7 @@ struct TxTrees<'a> {
     versions: &'a TransactionalTree,
     edits: &'a TransactionalTree,
     audit: &'a TransactionalTree,
+    counts: &'a TransactionalTree,
     indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
     kinds: BTreeMap<Kind, &'a TransactionalTree>,
 }
@@ -306,7 +319,7 @@ type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
 
 impl<'a> TxTrees<'a> {
     fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
-        let (fixed, rest) = views.split_at(8);
+        let (fixed, rest) = views.split_at(9);
         let (idx, kinds) = rest.split_at(store.indexes.len());
         TxTrees {
             meta: &fixed[0],
@@ -317,6 +330,7 @@ impl<'a> TxTrees<'a> {
             versions: &fixed[5],
             edits: &fixed[6],
             audit: &fixed[7],
+            counts: &fixed[8],
             indexes: store.indexes.keys().copied().zip(idx.iter()).collect(),
             kinds: store.kinds.keys().copied().zip(kinds.iter()).collect(),
         }

@@ -5,7 +5,8 @@
 //! - one per kind (`event`, `person`, …): UUID → entity as JSON;
 //! - `ids`: UUID → kind tag, for `node(id:)` (a slug needs no tree: the id derives from it);
 //! - `index_keys`: UUID → the index keys the entity owns, so a removal deletes exactly them;
-//! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`];
+//! - `idx_kind`, `idx_year`, `idx_person`, `idx_person_year`: see [`keys`]; `idx_counts`: how
+//!   many keys each of their ranges holds (see [`counts`]);
 //! - `changes`, `change_seq`: the change log (see [`changes`]);
 //! - `versions`: UUID → the entity's version, bumped whenever its value changes;
 //! - `edits`: which entities editors changed (see [`edits`]); `audit`: every change (see [`audit`]);
@@ -19,6 +20,7 @@ pub mod backup;
 mod changes;
 mod check;
 mod commit;
+mod counts;
 pub mod edits;
 mod facets;
 mod filter;
@@ -114,6 +116,7 @@ pub struct Store {
     versions: Tree,
     edits: Tree,
     audit: Tree,
+    counts: Tree,
     indexes: BTreeMap<IndexTree, Tree>,
     kinds: BTreeMap<Kind, Tree>,
 }
@@ -121,7 +124,7 @@ pub struct Store {
 const SEED_DIGEST: &[u8] = b"seed_digest";
 /// The layout of keys and values. Part of the stored seed digest, so a binary with a new layout
 /// re-applies even an unchanged seed, and the record-by-record diff rewrites what changed.
-const STORE_FORMAT: &str = "store-format-2";
+const STORE_FORMAT: &str = "store-format-3";
 const REVISION: &[u8] = b"revision";
 const STORE_ID: &[u8] = b"store_id";
 const SYNC_SECRET: &[u8] = b"sync_secret";
@@ -156,6 +159,7 @@ impl Store {
             versions: db.open_tree("versions")?,
             edits: db.open_tree("edits")?,
             audit: db.open_tree("audit")?,
+            counts: db.open_tree("idx_counts")?,
             indexes,
             kinds,
             db,
@@ -165,6 +169,7 @@ impl Store {
             store.rotate_identity()?;
             store.meta.insert(CLOSED_CLEANLY, &[1])?;
         }
+        store.ensure_counts()?;
         Ok(store)
     }
 
@@ -323,6 +328,7 @@ impl Store {
             self.versions.clone(),
             self.edits.clone(),
             self.audit.clone(),
+            self.counts.clone(),
         ];
         trees.extend(self.indexes.values().cloned());
         trees.extend(self.kinds.values().cloned());

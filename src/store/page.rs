@@ -28,9 +28,10 @@ pub struct ListSpec<'a> {
     pub tree: IndexTree,
     /// The index range: `[scope][person?][year?]`.
     pub prefix: &'a [u8],
-    /// Further prefixes in the person index an entry's order key must also be under (a second
-    /// person filter): a point lookup per entry, never a scan.
-    pub also: &'a [Vec<u8>],
+    /// Further (index tree, prefix) an entry's order key must also be under (a second person
+    /// filter, or a year beside a person; see [`super::keys::ranges`]): a point lookup per
+    /// entry, never a scan.
+    pub also: &'a [(IndexTree, Vec<u8>)],
     pub filter: &'a ItemFilter,
     /// How to walk the index: in its order, or sorted by another key.
     pub walk: Walk,
@@ -68,6 +69,11 @@ type Entries<'a> = Box<dyn DoubleEndedIterator<Item = Result<Entry, StoreError>>
 trait Ordered {
     /// The entries whose keys are within `range`, in list order, filtered.
     fn range(&self, range: Range) -> Entries<'_>;
+
+    /// How many entries the whole list holds: a walk, unless a counter knows.
+    fn total(&self) -> Result<u64, StoreError> {
+        walk_count(self)
+    }
 }
 
 impl Store {
@@ -134,14 +140,18 @@ fn page_of(list: &dyn Ordered, req: &PageRequest) -> Result<Page, StoreError> {
             (entries, later.is_some(), more)
         }
     };
-    let mut total = 0;
-    if req.count {
-        for entry in list.range((Bound::Unbounded, Bound::Unbounded)) {
-            entry?;
-            total += 1;
-        }
-    }
+    let total = if req.count { list.total()? } else { 0 };
     Ok(Page { entries, has_next, has_previous, total })
+}
+
+/// How many entries `list` holds, counted one by one.
+fn walk_count(list: &(impl Ordered + ?Sized)) -> Result<u64, StoreError> {
+    let mut total = 0;
+    for entry in list.range((Bound::Unbounded, Bound::Unbounded)) {
+        entry?;
+        total += 1;
+    }
+    Ok(total)
 }
 
 /// The first `n` entries of `iter`, and whether there are more.
@@ -172,9 +182,8 @@ impl IndexRange<'_> {
     fn entry(&self, kv: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Option<Entry>, StoreError> {
         let (key, value) = kv?;
         let order = key.get(self.spec.prefix.len()..).ok_or_else(|| bad_key("index key"))?;
-        let person_index = self.store.index_tree(IndexTree::Person);
-        for p in self.spec.also {
-            if !person_index.contains_key([p.as_slice(), order].concat())? {
+        for (tree, p) in self.spec.also {
+            if !self.store.index_tree(*tree).contains_key([p.as_slice(), order].concat())? {
                 return Ok(None);
             }
         }
@@ -208,6 +217,17 @@ impl Ordered for IndexRange<'_> {
         };
         let index = self.store.index_tree(self.spec.tree);
         Box::new(index.range::<Vec<u8>, _>((lower, upper)).filter_map(|kv| self.entry(kv).transpose()))
+    }
+
+    /// A range that only its index selects is counted by its counter (see [`super::counts`]).
+    fn total(&self) -> Result<u64, StoreError> {
+        let filter = self.spec.filter;
+        if self.spec.also.is_empty() && filter.kinds.is_empty() && !filter.needs_item() {
+            if let Some(n) = self.store.count(self.spec.tree, self.spec.prefix)? {
+                return Ok(n);
+            }
+        }
+        walk_count(self)
     }
 }
 
