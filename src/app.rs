@@ -43,6 +43,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         only_persisted = config.only_persisted,
         apq_cache_size = config.apq_cache_size,
         response_cache_bytes = config.response_cache_bytes,
+        document_cache_size = config.document_cache_size,
         backup_dir = %config.backup_dir.display(),
         limits = ?config.limits,
         introspection = config.introspection,
@@ -106,6 +107,7 @@ pub fn http_config(args: &CacheArgs, editing: &EditingArgs) -> anyhow::Result<ht
         only_persisted: args.only_persisted,
         apq_cache_size: args.apq_cache_size,
         response_cache_bytes: args.response_cache_bytes,
+        document_cache_size: args.document_cache_size,
         tokens: Arc::new(tokens),
         backup_dir: editing.backup_dir.clone(),
         ..http::HttpConfig::default()

@@ -7,7 +7,7 @@
 //! revision are dropped as soon as an answer of a newer one is stored, and the cache is bounded
 //! by bytes, least recently used first out.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use lru::LruCache;
@@ -22,7 +22,8 @@ pub struct AnswerCache {
 }
 
 struct Inner {
-    entries: LruCache<String, Bytes>,
+    /// ETag → (answer, the operation's name, for the metrics of a hit).
+    entries: LruCache<String, (Bytes, Arc<str>)>,
     bytes: usize,
     /// The revision (and store) the entries belong to.
     revision: Option<(uuid::Uuid, u64)>,
@@ -36,16 +37,17 @@ impl AnswerCache {
         AnswerCache { inner, budget }
     }
 
-    /// The answer stored under `etag`, if any.
-    pub fn get(&self, etag: &str) -> Option<Bytes> {
+    /// The answer stored under `etag`, and its operation's name, if any.
+    pub fn get(&self, etag: &str) -> Option<(Bytes, Arc<str>)> {
         let mut inner = self.inner.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
         inner.entries.get(etag).cloned()
     }
 
-    /// Keeps `body` as the answer named `etag`, read at `revision` of the store `store`.
-    pub fn put(&self, etag: &str, store: uuid::Uuid, revision: u64, body: Bytes) {
+    /// Keeps `body`, the answer to `operation`, as the one named `etag`, read at `revision` of
+    /// the store `store`.
+    pub fn put(&self, etag: &str, (store, revision): (uuid::Uuid, u64), body: Bytes, operation: &str) {
         let Some(inner) = &self.inner else { return };
-        let size = etag.len() + body.len();
+        let size = etag.len() + body.len() + operation.len();
         if size > self.budget / LARGEST_SHARE {
             return;
         }
@@ -60,13 +62,13 @@ impl AnswerCache {
                 inner.revision = Some((store, revision));
             }
         }
-        if let Some(old) = inner.entries.put(etag.to_string(), body) {
-            inner.bytes -= etag.len() + old.len();
+        if let Some(old) = inner.entries.put(etag.to_string(), (body, operation.into())) {
+            inner.bytes -= etag.len() + old.0.len() + old.1.len();
         }
         inner.bytes += size;
         while inner.bytes > self.budget {
             match inner.entries.pop_lru() {
-                Some((key, old)) => inner.bytes -= key.len() + old.len(),
+                Some((key, old)) => inner.bytes -= key.len() + old.0.len() + old.1.len(),
                 None => break,
             }
         }
@@ -96,16 +98,16 @@ mod tests {
     fn keeps_answers_within_its_budget_least_recently_used_first_out() {
         let store = uuid::Uuid::nil();
         let cache = AnswerCache::new(8 * 100);
-        cache.put("a", store, 1, body(99));
-        cache.put("b", store, 1, body(99));
+        cache.put("a", (store, 1), body(98), "q");
+        cache.put("b", (store, 1), body(98), "q");
         assert!(cache.get("a").is_some());
         for n in 0..7 {
-            cache.put(&format!("c{n}"), store, 1, body(98));
+            cache.put(&format!("c{n}"), (store, 1), body(97), "q");
         }
         assert!(cache.get("a").is_some(), "used recently, so kept");
         assert!(cache.get("b").is_none(), "least recently used, so dropped");
         assert!(cache.usage().1 <= 800);
-        cache.put("huge", store, 1, body(200));
+        cache.put("huge", (store, 1), body(200), "q");
         assert!(cache.get("huge").is_none(), "over an eighth of the budget");
     }
 
@@ -113,14 +115,14 @@ mod tests {
     fn a_newer_revision_drops_the_older_answers() {
         let store = uuid::Uuid::nil();
         let cache = AnswerCache::new(10_000);
-        cache.put("a", store, 1, body(10));
-        cache.put("b", store, 2, body(10));
+        cache.put("a", (store, 1), body(10), "q");
+        cache.put("b", (store, 2), body(10), "q");
         assert!(cache.get("a").is_none());
         assert!(cache.get("b").is_some());
-        cache.put("late", store, 1, body(10));
+        cache.put("late", (store, 1), body(10), "q");
         assert!(cache.get("late").is_none(), "an answer from before the change is not kept");
         let off = AnswerCache::new(0);
-        off.put("a", store, 1, body(10));
+        off.put("a", (store, 1), body(10), "q");
         assert!(off.get("a").is_none());
     }
 }

@@ -35,7 +35,7 @@ pub struct CachePolicy {
 }
 
 /// The ETag of an answer and the content it was computed for.
-struct Tag {
+pub struct Tag {
     etag: String,
     snapshot: Snapshot,
 }
@@ -120,29 +120,52 @@ pub struct CacheKey<'a> {
     pub report_cost: bool,
 }
 
-/// Runs `request` and answers with the caching headers its outcome allows. `key` is `Some` for
-/// a query, whose answer may be cached; then a matching `If-None-Match` answers 304, and an
-/// answer in the response cache is sent, without running anything.
+/// What [`lookup`] found for a request.
+pub enum Lookup {
+    /// The answer, from the client's own copy (304) or the response cache, and the operation's
+    /// name when the cache knows it.
+    Answered(Response, Option<String>),
+    /// Nothing: run the request. The tag, when the content is stable.
+    Run(Option<Tag>),
+}
+
+/// Looks a request up before anything is parsed: a matching `If-None-Match` answers 304, an
+/// answer in the response cache is sent. `key` is `None` for a request whose answer is never
+/// cached (one with a token). The key holds the query text, and only query answers are ever
+/// tagged or stored, so only the same query can match, whatever the text turns out to be.
+pub fn lookup(state: &AppState, headers: &HeaderMap, key: Option<&CacheKey<'_>>) -> Lookup {
+    let Some(tag) = key.and_then(|key| state.cache.tag(state, key)) else { return Lookup::Run(None) };
+    let cached = state.cache.answers.get(&tag.etag);
+    let operation = cached.as_ref().map(|(_, name)| name.to_string());
+    // `*` matches any answer: before parsing, only one known to be a query's.
+    if if_none_match(headers, &tag.etag) && (cached.is_some() || !is_wildcard(headers)) {
+        return Lookup::Answered(not_modified(&state.cache, &tag.etag), operation);
+    }
+    match cached {
+        Some((body, _)) => {
+            let mut response = json_response(body);
+            let outcome = super::metrics::Outcome { cached: Some(true), ..Default::default() };
+            response.extensions_mut().insert(outcome);
+            cacheable(&state.cache, &tag.etag, response.headers_mut());
+            Lookup::Answered(response, operation)
+        }
+        None => Lookup::Run(Some(tag)),
+    }
+}
+
+/// Runs `request` and answers with the caching headers its outcome allows. `is_query`: its
+/// answer may be cached, under `tag` (from [`lookup`]) when the content stayed the same while it
+/// ran; `operation` names it for the cache.
 pub async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
-    key: Option<CacheKey<'_>>,
+    is_query: bool,
+    tag: Option<Tag>,
+    operation: &str,
 ) -> Response {
-    let is_query = key.is_some();
-    let tag = key.and_then(|key| state.cache.tag(state, &key));
-    if let Some(tag) = &tag {
-        if if_none_match(headers, &tag.etag) {
-            return not_modified(&state.cache, &tag.etag);
-        }
-        if let Some(body) = state.cache.answers.get(&tag.etag) {
-            let mut response = json_response(body);
-            response
-                .extensions_mut()
-                .insert(super::metrics::Outcome { cached: Some(true), ..Default::default() });
-            cacheable(&state.cache, &tag.etag, response.headers_mut());
-            return response;
-        }
+    if let Some(tag) = tag.as_ref().filter(|_| is_query && is_wildcard(headers)) {
+        return not_modified(&state.cache, &tag.etag);
     }
     let answer = state.schema.execute(request).await;
     let after = state.catalog.snapshot();
@@ -161,7 +184,8 @@ pub async fn execute(
     match tag {
         Some(tag) if answer.is_ok() && after.as_ref() == Some(&tag.snapshot) => {
             cacheable(&state.cache, &tag.etag, headers);
-            state.cache.answers.put(&tag.etag, tag.snapshot.store_id, tag.snapshot.revision, body);
+            let store = (tag.snapshot.store_id, tag.snapshot.revision);
+            state.cache.answers.put(&tag.etag, store, body, operation);
         }
         // The content changed while the query ran (or its revision could not be read): the
         // answer may mix revisions, so no ETag, and caches must ask again.
@@ -221,6 +245,11 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// Whether `If-None-Match` is `*` (it matches whatever answer there is).
+fn is_wildcard(headers: &HeaderMap) -> bool {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|v| v.trim() == "*")
 }
 
 /// `value` as JSON with every object's keys sorted, whatever map serde_json was built with.

@@ -15,6 +15,8 @@ pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
 pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// Default number of automatic persisted queries remembered (least recently used go first).
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+/// Default size of the parsed-document cache.
+pub const DEFAULT_DOCUMENT_CACHE_SIZE: usize = 1000;
 /// Default budget of the response cache: the seed's every list and person fit several times.
 pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -47,6 +49,8 @@ pub struct HttpConfig {
     pub apq_cache_size: usize,
     /// How many bytes of query answers to keep for repeated queries; 0 keeps none.
     pub response_cache_bytes: usize,
+    /// How many parsed query documents to keep; 0 keeps none.
+    pub document_cache_size: usize,
     /// The API tokens editors and admins authenticate with (none: writes are refused).
     pub tokens: Arc<Tokens>,
     /// Where the `backup` mutation writes.
@@ -87,6 +91,7 @@ impl Default for HttpConfig {
             only_persisted: false,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
             response_cache_bytes: DEFAULT_RESPONSE_CACHE_BYTES,
+            document_cache_size: DEFAULT_DOCUMENT_CACHE_SIZE,
             tokens: Arc::new(Tokens::default()),
             backup_dir: PathBuf::from(DEFAULT_BACKUP_DIR),
             limits: QueryLimits::default(),

@@ -199,10 +199,29 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
         }
         Err(refusal) => return refusal.into_response(),
     };
-    // Parsed once: for the operation's type here, and handed on so execution does not parse
-    // again. A document over the token limit is not parsed at all: the engine refuses it.
+    // An answer to a request with a token may hold what only that token may read (the audit
+    // log): it is never cached, by us or anyone.
+    let authorization = headers.get(header::AUTHORIZATION);
+    let report_cost = wants_cost(headers);
+    let key = authorization.is_none().then(|| CacheKey {
+        query: &query,
+        operation_name: sent.operation_name.as_deref(),
+        variables: &sent.variables,
+        report_cost,
+    });
+    // A repeated query is answered before it is even parsed.
+    let tag = match caching::lookup(state, headers, key.as_ref()) {
+        caching::Lookup::Answered(response, operation) => {
+            let named = operation.or(sent.operation_name.clone()).unwrap_or_else(|| "-".into());
+            return with_operation(response, named);
+        }
+        caching::Lookup::Run(tag) => tag,
+    };
+    // Parsed once (or found parsed): for the operation's type here, and handed on so execution
+    // does not parse again. A document over the token limit is not parsed at all: the engine
+    // refuses it.
     let parse = crate::graphql::limits::count_tokens(&query) <= state.limits.tokens;
-    let document = parse.then(|| async_graphql::parser::parse_query(&query).ok()).flatten();
+    let document = parse.then(|| state.documents.parse(&query)).flatten();
     let operation = document.as_ref().and_then(|doc| operation_type(doc, sent.operation_name.as_deref()));
     if over_get && operation.is_some_and(|op| op != OperationType::Query) {
         let mut response = error(
@@ -215,7 +234,6 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     }
     let named = sent.operation_name.as_deref().or_else(|| document.as_ref().and_then(single_operation_name));
     let named = named.unwrap_or("-").to_string();
-    tracing::Span::current().record("operation", named.as_str());
     let mut request = async_graphql::Request::new(query.as_str())
         .variables(async_graphql::Variables::from_json(sent.variables.clone()));
     if let Some(name) = &sent.operation_name {
@@ -224,21 +242,19 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     if let Some(document) = document {
         request.set_parsed_query(document);
     }
-    let authorization = headers.get(header::AUTHORIZATION);
     request = request.data(state.tokens.credentials(authorization.map(HeaderValue::as_bytes)));
-    let report_cost = wants_cost(headers);
     if report_cost {
         request = request.data(crate::graphql::ReportCost);
     }
-    // An answer to a request with a token may hold what only that token may read (the audit
-    // log): it is never cached, by us or anyone.
-    let key = (operation == Some(OperationType::Query) && authorization.is_none()).then(|| CacheKey {
-        query: &query,
-        operation_name: sent.operation_name.as_deref(),
-        variables: &sent.variables,
-        report_cost,
-    });
-    let mut response = caching::execute(state, headers, request, key).await;
+    let is_query = key.is_some() && operation == Some(OperationType::Query);
+    let tag = tag.filter(|_| is_query);
+    let response = caching::execute(state, headers, request, is_query, tag, &named).await;
+    with_operation(response, named)
+}
+
+/// Names the operation in the response's outcome (for the metrics) and in the request's span.
+fn with_operation(mut response: Response, named: String) -> Response {
+    tracing::Span::current().record("operation", named.as_str());
     if let Some(outcome) = response.extensions_mut().get_mut::<super::metrics::Outcome>() {
         outcome.operation = Some(named);
     }

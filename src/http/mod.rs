@@ -4,6 +4,7 @@ mod answers;
 mod caching;
 pub mod config;
 mod cors;
+mod documents;
 mod graphql;
 mod metrics;
 pub mod persisted;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub catalog: Catalog,
     pub(crate) persisted: Arc<persisted::Persisted>,
     pub(crate) cache: Arc<caching::CachePolicy>,
+    pub(crate) documents: Arc<documents::Documents>,
     pub(crate) tokens: Arc<crate::auth::Tokens>,
     pub(crate) limits: crate::graphql::QueryLimits,
     pub(crate) request_timeout: std::time::Duration,
@@ -73,6 +75,7 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
         catalog,
         persisted,
         cache,
+        documents: Arc::new(documents::Documents::new(config.document_cache_size)),
         tokens: config.tokens,
         limits: config.limits,
         request_timeout: config.request_timeout,

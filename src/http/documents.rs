@@ -1,0 +1,49 @@
+//! The document cache: query texts already parsed, so a query sent again (with other
+//! variables, say) is not parsed again. Parsing was a fifth of a small query's instructions
+//! (callgrind, BENCHMARKS.md). A parsed document depends on the text alone, not on the store,
+//! so no write invalidates it; validation still runs on every request.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use async_graphql::parser::types::ExecutableDocument;
+use lru::LruCache;
+
+pub struct Documents(Option<Mutex<LruCache<String, ExecutableDocument>>>);
+
+impl Documents {
+    /// A cache of at most `entries` documents (least recently used go first); 0: none.
+    pub fn new(entries: usize) -> Documents {
+        Documents(NonZeroUsize::new(entries).map(|n| Mutex::new(LruCache::new(n))))
+    }
+
+    /// The document of `query`, parsed now or before; `None` when it does not parse (execution
+    /// then reports the syntax error).
+    pub fn parse(&self, query: &str) -> Option<ExecutableDocument> {
+        let Some(cache) = &self.0 else { return async_graphql::parser::parse_query(query).ok() };
+        if let Some(document) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(query) {
+            return Some(document.clone());
+        }
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        cache.lock().unwrap_or_else(|p| p.into_inner()).put(query.to_string(), document.clone());
+        Some(document)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_parsed_once_and_then_found() {
+        let documents = Documents::new(2);
+        let first = documents.parse("{ a }").expect("parses");
+        assert_eq!(documents.0.as_ref().expect("on").lock().expect("lock").len(), 1);
+        assert_eq!(format!("{:?}", documents.parse("{ a }")), format!("{:?}", Some(first)));
+        assert!(documents.parse("{ a").is_none(), "a syntax error is not kept");
+        documents.parse("{ b }");
+        documents.parse("{ c }");
+        assert_eq!(documents.0.as_ref().expect("on").lock().expect("lock").len(), 2, "bounded");
+        assert!(Documents::new(0).parse("{ a }").is_some());
+    }
+}
