@@ -4,11 +4,6 @@ use scs_series::cli::{Cli, Command, LogFormat, TokenCommand};
 use scs_series::{admin, app, auth, graphql, seed};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc instead of glibc's malloc: a request allocates ~700 times, and mimalloc cut its
-/// instructions by 12–16% (callgrind, BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match Cli::load() {
         Ok(cli) => cli,
