@@ -21,7 +21,8 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"
 mkdir -p "$results"
 url="http://127.0.0.1:$port/graphql"
 
-# Starts the server on $1 (store) with seed $2; prints "milliseconds-to-ready peak-RSS-KiB".
+# Starts the server on $1 (store) with seed $2 (in this shell, so $pid stays set); writes
+# "milliseconds-to-ready peak-RSS-KiB" to $work/started.
 start() {
     local t0 t1
     t0=$(date +%s%N)
@@ -32,7 +33,7 @@ start() {
         sleep 0.01
     done
     t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000000 )) $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")"
+    echo "$(( (t1 - t0) / 1000000 )) $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")" >"$work/started"
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 
@@ -48,7 +49,7 @@ load() {
         function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
         /Requests\/sec/ { rps = $2 } /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
         /bad_responses/ { split($0, b, "="); bad = b[2] }
-        END { printf "%d %.2f %.2f %d", rps, p50, p99, bad }'
+        END { printf "%d %.2f %.2f %d\n", rps, p50, p99, bad }'
 }
 
 echo "[" >"$results/scale.json"
@@ -57,10 +58,10 @@ for items in $sizes; do
     people=$(( items / 20 > 10 ? items / 20 : 10 ))
     seed="$work/seed-$items" store="$work/store-$items"
     "$SCS_BIN" generate --items "$items" --people "$people" "$seed" >/dev/null
-    read -r seed_ms seed_rss < <(start "$store" "$seed"); stop
-    read -r start_ms start_rss < <(start "$store" "$seed")
+    start "$store" "$seed"; read -r seed_ms seed_rss <"$work/started"; stop
+    start "$store" "$seed"; read -r start_ms start_rss <"$work/started"
     store_mb=$(du -sm "$store" | cut -f1)
-    person=$(sed -n 's/^slug = "\(.*\)"$/\1/p' "$seed/people.toml" | head -1)
+    person=$(grep -m1 '^slug = ' "$seed/people.toml" | sed 's/^slug = "\(.*\)"$/\1/')
     # A cursor deep in the feed: the first item of 2020 sits about halfway down.
     deep=$(ask '{ contents(year: 2020, first: 1) { pageInfo { endCursor } } }' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["contents"]["pageInfo"]["endCursor"])')
     node=$(ask '{ contents(year: 2020, first: 1) { nodes { id } } }' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["contents"]["nodes"][0]["id"])')
