@@ -18,7 +18,7 @@
 //! chunks) leaves [`SEED_PENDING`] set; the next start sees the digest differ, diffs the same
 //! seed against what landed, and writes only the rest, each change logged exactly once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use uuid::Uuid;
@@ -37,6 +37,8 @@ pub(super) const CHUNK: usize = 100;
 
 /// Set while a seed is being committed in several chunks: the digest it is bringing in.
 pub(super) const SEED_PENDING: &[u8] = b"seed_pending";
+/// Set with [`SEED_PENDING`] when that commit backfills the change log (see [`plan`]).
+const SEED_BACKFILL: &[u8] = b"seed_backfill";
 
 /// One entity's part of a commit.
 struct Step<'a> {
@@ -50,6 +52,9 @@ struct Step<'a> {
     log: ChangeOp,
     /// Whether the entity's value changes: then it is versioned and audited.
     audited: bool,
+    /// Items logged as updated with this step, in its transaction: a renamed person's items
+    /// show the new name (a crash cannot separate them; a restart sees no rename left).
+    shown_in: Vec<(Uuid, Kind)>,
 }
 
 impl Step<'_> {
@@ -90,7 +95,11 @@ impl Store {
         let wanted = records::build(target)?;
         let current = self.records()?;
         let mut report = Report::default();
-        let mut steps = plan(&wanted, &current, target, self.log_head()? == 0, &mut report);
+        // A store from before the change log logs what it holds; remembered while a seed commit
+        // is pending, since its first chunk starts the log.
+        let backfill =
+            (self.log_head()? == 0 && !current.is_empty()) || self.meta.contains_key(SEED_BACKFILL)?;
+        let mut steps = plan(&wanted, &current, target, backfill, &mut report);
         steps.sort_by_key(Step::phase);
         for step in steps.iter().filter(|s| s.audited) {
             if let Some(new) = step.new {
@@ -138,16 +147,17 @@ impl Store {
                 }
                 let mut logged = Vec::with_capacity(chunk.len());
                 for step in chunk.iter() {
-                    logged.push(changes::log(
-                        tx.meta,
-                        tx.changes,
-                        tx.change_seq,
-                        (step.id, step.kind, step.log, at_ms),
-                    )?);
+                    let shown = step.shown_in.iter().map(|(id, kind)| (*id, *kind, ChangeOp::Updated));
+                    for (id, kind, op) in std::iter::once((step.id, step.kind, step.log)).chain(shown) {
+                        logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (id, kind, op, at_ms))?);
+                    }
                 }
                 if let Origin::Seed { digest, settled } = origin {
                     if first && !last {
                         tx.meta.insert(SEED_PENDING, digest.as_bytes())?;
+                        if backfill {
+                            tx.meta.insert(SEED_BACKFILL, &[1])?;
+                        }
                     }
                     if last {
                         for id in settled {
@@ -155,6 +165,7 @@ impl Store {
                         }
                         tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
                         tx.meta.remove(SEED_PENDING)?;
+                        tx.meta.remove(SEED_BACKFILL)?;
                     }
                 }
                 tx.meta.insert(REVISION, &revision.to_be_bytes())?;
@@ -210,7 +221,15 @@ fn plan<'a>(
 ) -> Vec<Step<'a>> {
     let mut steps = Vec::new();
     for (id, new) in wanted {
-        let step = |old, log, audited| Step { id: *id, kind: new.kind, old, new: Some(new), log, audited };
+        let step = |old, log, audited| Step {
+            id: *id,
+            kind: new.kind,
+            old,
+            new: Some(new),
+            log,
+            audited,
+            shown_in: vec![],
+        };
         match current.get(id) {
             // Rewritten over itself (old keys out, the same keys in), so the counters hold.
             Some(old) if old == new && backfill => steps.push(step(Some(old), ChangeOp::Created, false)),
@@ -235,28 +254,27 @@ fn plan<'a>(
                 new: None,
                 log: ChangeOp::Deleted,
                 audited: true,
+                shown_in: vec![],
             });
         }
     }
     // An item shows its people's names: when a person changes, so does what the item's
-    // clients display, so the item is logged as updated too (its record is unchanged).
-    let renamed: HashSet<Uuid> =
-        steps.iter().filter(|s| s.kind == Kind::Person && s.log == ChangeOp::Updated).map(|s| s.id).collect();
-    if !renamed.is_empty() {
-        let logged: HashSet<Uuid> = steps.iter().map(|s| s.id).collect();
+    // clients display, so the item is logged as updated too (its record is unchanged), by the
+    // first of its renamed people's steps.
+    let renamed = |s: &Step| s.kind == Kind::Person && s.log == ChangeOp::Updated;
+    if steps.iter().any(renamed) {
+        let mut items_of: HashMap<Uuid, Vec<(Uuid, Kind)>> = HashMap::new();
         for item in &target.items {
-            let shows_renamed =
-                item.people.iter().any(|p| renamed.contains(&entity_id(Kind::Person, &p.person)));
-            if shows_renamed && !logged.contains(&item.id) {
-                let kind = item.kind();
-                steps.push(Step {
-                    id: item.id,
-                    kind,
-                    old: None,
-                    new: None,
-                    log: ChangeOp::Updated,
-                    audited: false,
-                });
+            for p in &item.people {
+                items_of.entry(entity_id(Kind::Person, &p.person)).or_default().push((item.id, item.kind()));
+            }
+        }
+        let mut logged: HashSet<Uuid> = steps.iter().map(|s| s.id).collect();
+        for step in steps.iter_mut().filter(|s| renamed(s)) {
+            for (id, kind) in items_of.get(&step.id).into_iter().flatten() {
+                if logged.insert(*id) {
+                    step.shown_in.push((*id, *kind));
+                }
             }
         }
     }
@@ -394,6 +412,34 @@ mod tests {
         assert_eq!(store.log_head()?, entities as u64);
         assert_eq!(store.audit_len(), entities);
         assert_eq!(rest.revision, entities.div_ceil(CHUNK) as u64, "one revision per chunk");
+        assert_eq!(store.check()?.problems, Vec::<String>::new());
+        Ok(())
+    }
+
+    /// Renamed people log the items that show them in their own transaction, so a commit cut
+    /// short and finished later still tells sync clients about every such item.
+    #[test]
+    fn items_of_renamed_people_are_logged_even_across_a_cut() -> anyhow::Result<()> {
+        let content = generate::content(Shape { items: 300, people: 250, seed: 9 })?;
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        store.commit(&content, Origin::Seed { digest: "one", settled: &[] })?;
+        let head = store.log_head()?;
+        let mut renamed = content.clone();
+        for person in &mut renamed.people {
+            person.name.push_str(" Jr.");
+        }
+        let origin = Origin::Seed { digest: "two", settled: &[] };
+        store.commit_chunks(&renamed, origin, 1)?;
+        store.commit(&renamed, origin)?;
+        let logged: HashSet<Uuid> =
+            store.changes_after(head, &[], 0, usize::MAX)?.changes.iter().map(|c| c.id).collect();
+        let shown: Vec<&crate::domain::Item> =
+            renamed.items.iter().filter(|i| !i.people.is_empty()).collect();
+        assert!(!shown.is_empty());
+        for item in shown {
+            assert!(logged.contains(&item.id), "{} was not logged", item.slug);
+        }
         assert_eq!(store.check()?.problems, Vec::<String>::new());
         Ok(())
     }
