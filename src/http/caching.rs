@@ -247,9 +247,14 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
-/// Whether `If-None-Match` is `*` (it matches whatever answer there is).
+/// Whether `If-None-Match` lists `*` (it matches whatever answer there is).
 fn is_wildcard(headers: &HeaderMap) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|v| v.trim() == "*")
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == "*")
 }
 
 /// `value` as JSON with every object's keys sorted, whatever map serde_json was built with.

@@ -9,6 +9,10 @@ use std::sync::Mutex;
 use async_graphql::parser::types::ExecutableDocument;
 use lru::LruCache;
 
+/// Longer texts are parsed every time: a cache bounded by entries must not hold 1,000 bodies
+/// of 256 KiB (mostly comments pass the token limit). Real queries are far shorter.
+const LONGEST_KEPT: usize = 8 * 1024;
+
 pub struct Documents(Option<Mutex<LruCache<String, ExecutableDocument>>>);
 
 impl Documents {
@@ -20,7 +24,9 @@ impl Documents {
     /// The document of `query`, parsed now or before; `None` when it does not parse (execution
     /// then reports the syntax error).
     pub fn parse(&self, query: &str) -> Option<ExecutableDocument> {
-        let Some(cache) = &self.0 else { return async_graphql::parser::parse_query(query).ok() };
+        let Some(cache) = self.0.as_ref().filter(|_| query.len() <= LONGEST_KEPT) else {
+            return async_graphql::parser::parse_query(query).ok();
+        };
         if let Some(document) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(query) {
             return Some(document.clone());
         }
@@ -45,5 +51,11 @@ mod tests {
         documents.parse("{ c }");
         assert_eq!(documents.0.as_ref().expect("on").lock().expect("lock").len(), 2, "bounded");
         assert!(Documents::new(0).parse("{ a }").is_some());
+        let long = format!("{{ a }} #{}", "x".repeat(LONGEST_KEPT));
+        documents.parse(&long);
+        assert!(
+            documents.0.as_ref().expect("on").lock().expect("lock").peek(&long).is_none(),
+            "too long to keep"
+        );
     }
 }

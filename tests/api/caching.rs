@@ -113,6 +113,7 @@ async fn answers_with_errors_and_transport_errors_are_not_stored() {
         ("{ series { nope } }", "a validation error", "\"x\""),
         ("{ series { title ", "a parse error", "*"),
         ("mutation { x }", "a mutation over POST", "*"),
+        ("mutation { x }", "a mutation, with * in a list", "\"x\", *"),
     ] {
         let response = send(post(&app, query, json!({})).header(IF_NONE_MATCH, condition)).await;
         assert_eq!(response.status(), StatusCode::OK, "{what} with If-None-Match: {condition}");
