@@ -249,6 +249,8 @@ pub async fn start_binary_with_env(args: &[&std::ffi::OsStr], env: &[(&str, &str
     loop {
         let line = tokio::time::timeout(std::time::Duration::from_secs(60), server.lines.recv()).await;
         let line = line.expect("in time").expect("the server starts (see its log above)");
+        // stderr is a pipe here, not a terminal: plain text, no colour codes.
+        assert!(!line.contains('\x1b'), "a log line with escape codes: {line:?}");
         if let Some(at) = line.find("ready: http://") {
             let rest = &line[at + "ready: ".len()..];
             server.url =
