@@ -238,23 +238,23 @@ fn json_response(body: Bytes) -> Response {
 
 /// Whether `If-None-Match` lists `etag` or is `*` (weak comparison, RFC 9110 13.1.2).
 fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    listed_tags(headers).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// Whether `If-None-Match` lists `*` (it matches whatever answer there is).
+fn is_wildcard(headers: &HeaderMap) -> bool {
+    listed_tags(headers).any(|tag| tag == "*")
+}
+
+/// The entity tags `If-None-Match` lists, over all its header lines, trimmed.
+fn listed_tags(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-}
-
-/// Whether `If-None-Match` lists `*` (it matches whatever answer there is).
-fn is_wildcard(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim() == "*")
+        .filter(|tag| !tag.is_empty())
 }
 
 /// `value` as JSON with every object's keys sorted, whatever map serde_json was built with.
@@ -342,13 +342,7 @@ pub async fn etag_per_encoding(mut request: Request, next: Next) -> Response {
 fn strip_suffix(headers: &HeaderMap, encoding: &str) -> Option<HeaderValue> {
     let suffix = format!("-{encoding}\"");
     let mut changed = false;
-    let tags: Vec<String> = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
+    let tags: Vec<String> = listed_tags(headers)
         .map(|tag| match tag.strip_suffix(&suffix) {
             Some(plain) if plain.len() > 1 => {
                 changed = true;
