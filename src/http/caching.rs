@@ -293,18 +293,6 @@ pub fn canonical_json(value: &Value) -> String {
     out
 }
 
-/// Middleware inside compression: every error response that says nothing about caching is
-/// `no-store` (400, 404, 405, 413, 415, …).
-pub async fn no_store_on_errors(mut response: Response) -> Response {
-    let status = response.status();
-    if (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CACHE_CONTROL)
-    {
-        response.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
-    }
-    response
-}
-
 /// Middleware outside compression: a compressed representation's strong ETag gets the encoding
 /// appended (`"<hex>"` → `"<hex>-br"`, as Apache does), since its bytes differ; and an
 /// `If-None-Match` with the suffixed form of the encoding this request would get matches the

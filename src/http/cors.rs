@@ -3,9 +3,8 @@
 //! the same request headers to every origin it admits: the point is to allow `Authorization`
 //! to some origins and not to others.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -15,32 +14,40 @@ const PUBLIC_HEADERS: &str = "content-type, if-none-match, x-query-cost, x-reque
 /// ... and the configured origins also `authorization`.
 const TRUSTED_HEADERS: &str = "content-type, if-none-match, x-query-cost, x-request-id, authorization";
 
-/// Answers preflights and marks every answer to a cross-origin request.
-pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
+/// The answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`), if
+/// `request` is one.
+pub fn preflight(state: &AppState, request: &Request) -> Option<Response> {
+    let origin = request.headers().get(header::ORIGIN)?;
+    if request.method() != Method::OPTIONS
+        || !request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return None;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+    let allowed = if is_trusted(state, origin) { TRUSTED_HEADERS } else { PUBLIC_HEADERS };
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(allowed));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    Some(response)
+}
+
+/// Marks an answer to a request from `origin` (`None`: same-origin or not a browser).
+pub fn mark_answer(state: &AppState, origin: Option<HeaderValue>, headers: &mut HeaderMap) {
+    match origin {
+        Some(origin) => {
+            let allowed_origin =
+                if is_trusted(state, &origin) { origin } else { HeaderValue::from_static("*") };
+            mark(headers, allowed_origin);
+        }
         // Same-origin and non-browser answers lack the CORS headers: a shared cache must not
         // hand them to a cross-origin page.
-        let mut response = next.run(request).await;
-        vary_by_origin(response.headers_mut());
-        return response;
-    };
-    let trusted = state.cors_origins.iter().any(|o| o.as_bytes() == origin.as_bytes());
-    let allowed_origin = if trusted { origin } else { HeaderValue::from_static("*") };
-    let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let mut response = if preflight {
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-        let allowed = if trusted { TRUSTED_HEADERS } else { PUBLIC_HEADERS };
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(allowed));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-        response
-    } else {
-        next.run(request).await
-    };
-    mark(response.headers_mut(), allowed_origin);
-    response
+        None => vary_by_origin(headers),
+    }
+}
+
+fn is_trusted(state: &AppState, origin: &HeaderValue) -> bool {
+    state.cors_origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
 }
 
 fn mark(headers: &mut HeaderMap, allowed_origin: HeaderValue) {

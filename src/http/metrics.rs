@@ -2,7 +2,7 @@
 //! status, errors by code, refusals by limit, and the store's revision, size and entity count.
 //!
 //! Handlers describe their answer with an [`Outcome`] in the response's extensions (the GraphQL
-//! operation's name, the error codes, the limit that refused it); [`observe`] counts it.
+//! operation's name, the error codes, the limit that refused it); [`record`] counts it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
@@ -114,13 +113,9 @@ impl Metrics {
 }
 
 /// Counts every answer.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route =
-        request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let metrics = &state.metrics;
-    let outcome = response.extensions().get::<Outcome>().cloned().unwrap_or_default();
+pub fn record(metrics: &Metrics, route: String, started: Instant, response: &Response) {
+    let none = Outcome::default();
+    let outcome = response.extensions().get::<Outcome>().unwrap_or(&none);
     let operation = match &outcome.operation {
         Some(name) => metrics.operation_label(name),
         None => route,
@@ -137,7 +132,11 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     if let Some(hit) = outcome.cached {
         metrics.cache_lookups.with_label_values(&[if hit { "hit" } else { "miss" }]).inc();
     }
-    response
+}
+
+/// The route `request` matched, the label of its metrics when it names no operation.
+pub fn route(request: &Request) -> String {
+    request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string())
 }
 
 /// `GET /metrics`.

@@ -10,9 +10,8 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -126,16 +125,14 @@ fn forget_idle_clients(limits: Weak<RateLimits>) {
     });
 }
 
-/// Answers 429 with `Retry-After` to a client over its limit; lets the rest through.
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(wait) = state.rate.wait(&request) else {
-        return next.run(request).await;
-    };
+/// The 429 (with `Retry-After`) for a client over its limit; `None` lets the request through.
+pub fn refusal(state: &AppState, request: &Request) -> Option<Response> {
+    let wait = state.rate.wait(request)?;
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let message = format!("too many requests: try again in {seconds} s");
     let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message);
     if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    response
+    Some(response)
 }

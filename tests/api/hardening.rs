@@ -51,6 +51,7 @@ async fn an_overlong_target_or_header_is_refused_with_its_status() {
     let long = format!("{}/graphql?query={}", app.address, "%20".repeat(defaults.max_url_bytes / 3 + 10));
     let response = app.client.get(long).send().await.expect("sent");
     assert_eq!(response.status(), 414);
+    assert_eq!(response.headers()["cache-control"], "no-store", "a refusal is never cached");
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["extensions"]["code"], "URI_TOO_LONG");
 
@@ -381,6 +382,7 @@ async fn clients_over_their_rate_get_429_and_forged_forwarded_for_does_not_help(
     assert_eq!(refused.status(), 429);
     let retry: u64 = refused.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!((1..=2).contains(&retry), "{retry}");
+    assert_eq!(refused.headers()["cache-control"], "no-store", "a refusal is never cached");
     let body: Value = refused.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
 
@@ -414,6 +416,13 @@ async fn a_token_has_its_own_rate() {
     let anonymous =
         app.client.post(&url).json(&json!({ "query": "{ __typename }" })).send().await.expect("sent");
     assert_eq!(anonymous.status(), 200, "no per-IP limit here");
+    // Refusals are counted like any other answer.
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
+    let text = metrics.text().await.expect("text");
+    for line in [r#"scs_limit_refusals_total{limit="rate"} 1"#, r#"scs_errors_total{code="RATE_LIMITED"} 1"#]
+    {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
 }
 
 #[tokio::test]
