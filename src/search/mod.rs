@@ -15,21 +15,18 @@
 //! title, ranks first, and a misspelt word narrows nothing away. Filters (kinds, year, person)
 //! are part of the tantivy query, scored zero, so totals count exactly the matching items.
 
+mod ranking;
 mod schema;
 mod snippet;
 
-use std::cmp::Reverse;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tantivy::collector::{Count, DocSetCollector, ScoreSegmentTweaker, ScoreTweaker, TopDocs};
-use tantivy::columnar::ColumnValues;
+use tantivy::collector::{Count, DocSetCollector};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
-};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
 
 use crate::domain::Kind;
@@ -185,9 +182,9 @@ impl SearchIndex {
     }
 
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        let text = self.text_query(query.text)?;
-        let filtered = self.filtered(text.box_clone(), query);
         let searcher = self.inner.reader.searcher();
+        let text = self.text_query(&searcher, query.text)?;
+        let filtered = self.filtered(text.box_clone(), query);
         // TopDocs panics on a zero limit and adds offset and limit: keep both within the index.
         let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let (offset, limit) = (query.offset.min(docs), query.limit.min(docs));
@@ -195,15 +192,14 @@ impl SearchIndex {
             let total = searcher.search(&filtered, &Count)?;
             return Ok(SearchResults { total, hits: Vec::new() });
         }
-        let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(IdTieBreak);
-        let (total, top) = searcher.search(&filtered, &(Count, top))?;
+        let (total, top) = searcher.search(&filtered, &ranking::TopById { offset, limit })?;
         let snippets = match query.snippets {
             true => Some(snippet::Generators::new(&searcher, text.as_ref(), &self.inner.fields.texts)?),
             false => None,
         };
         let hits = top
             .into_iter()
-            .map(|((score, _, _), address)| {
+            .map(|(score, address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 Ok(Hit {
                     id: self.stored_id(&doc)?,
@@ -216,8 +212,9 @@ impl SearchIndex {
         Ok(SearchResults { total, hits })
     }
 
-    /// The text as a query: every word in every field, ORed (see the module doc).
-    fn text_query(&self, text: &str) -> Result<Box<dyn Query>, SearchError> {
+    /// The text as a query: every word in every field, ORed (see the module doc). Terms no
+    /// document has are left out: each would still cost the engine a scorer in every segment.
+    fn text_query(&self, searcher: &tantivy::Searcher, text: &str) -> Result<Box<dyn Query>, SearchError> {
         let index = &self.inner.index;
         // Both analyzers tokenize and filter alike and differ only in the final stemmer, so
         // their terms pair up word by word.
@@ -235,11 +232,17 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (en, de) in &words {
             for f in &self.inner.fields.texts {
-                let pair: Vec<Box<dyn Query>> = vec![
-                    Box::new(TermQuery::new(Term::from_field_text(f.en, en), IndexRecordOption::WithFreqs)),
-                    Box::new(TermQuery::new(Term::from_field_text(f.de, de), IndexRecordOption::WithFreqs)),
-                ];
-                let best = Box::new(DisjunctionMaxQuery::new(pair));
+                let mut pair: Vec<Box<dyn Query>> = Vec::with_capacity(2);
+                for term in [Term::from_field_text(f.en, en), Term::from_field_text(f.de, de)] {
+                    if searcher.doc_freq(&term)? > 0 {
+                        pair.push(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
+                    }
+                }
+                let best: Box<dyn Query> = match pair.len() {
+                    0 => continue,
+                    1 => pair.remove(0),
+                    _ => Box::new(DisjunctionMaxQuery::new(pair)),
+                };
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(best, f.boost))));
             }
         }
@@ -317,36 +320,6 @@ fn source(store: &Store, entity: Option<Entity>) -> Result<Option<Source>, Searc
         Some(Entity::Person(_)) | None => None,
     })
 }
-
-/// Ranks by score, then by id ascending, so equal scores page in the same order every time
-/// (tantivy alone would break ties by document address, which a refresh or merge changes).
-struct IdTieBreak;
-
-type Rank = (Score, Reverse<u64>, Reverse<u64>);
-
-struct SegmentIdTieBreak {
-    hi: Arc<dyn ColumnValues<u64>>,
-    lo: Arc<dyn ColumnValues<u64>>,
-}
-
-impl ScoreTweaker<Rank> for IdTieBreak {
-    type Child = SegmentIdTieBreak;
-
-    fn segment_tweaker(&self, segment: &SegmentReader) -> tantivy::Result<SegmentIdTieBreak> {
-        let fast = segment.fast_fields();
-        Ok(SegmentIdTieBreak {
-            hi: fast.u64("id_hi")?.first_or_default_col(0),
-            lo: fast.u64("id_lo")?.first_or_default_col(0),
-        })
-    }
-}
-
-impl ScoreSegmentTweaker<Rank> for SegmentIdTieBreak {
-    fn score(&mut self, doc: DocId, score: Score) -> Rank {
-        (score, Reverse(self.hi.get_val(doc)), Reverse(self.lo.get_val(doc)))
-    }
-}
-
 /// The searcher in use, for tests that look at the index directly.
 #[cfg(test)]
 impl SearchIndex {
