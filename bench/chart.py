@@ -10,8 +10,9 @@ import sys
 from html import escape
 from pathlib import Path
 
-SERVERS = [("bare", "bare-HTTP limit", "#9e9e9e"), ("scs-cold", "scs-series (cold)", "#7fb3e0"),
-           ("scs-warm", "scs-series (warm)", "#1f63a8"), ("apollo", "Apollo Server", "#e0822b")]
+SERVERS = [("bare", "bare-HTTP limit", "#9e9e9e"), ("plain", "plain async-graphql (in-memory, no cache)", "#4f9d5d"),
+           ("scs-cold", "scs-series (cold)", "#7fb3e0"), ("scs-warm", "scs-series (warm)", "#1f63a8"),
+           ("apollo", "Apollo Server", "#e0822b")]
 W, PANEL_H, TOP, LEFT, RIGHT = 1000, 300, 70, 70, 20
 BAR, GAP = 26, 4  # bar width, gap between bars of a group
 
@@ -37,16 +38,20 @@ def panel(out, rows, queries, key, title, y0):
             out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" class="ax">{compact(v)}</text>')
     group = (W - LEFT - RIGHT) / len(queries)
     by = {(r["query"], r["server"]): r for r in rows}
+    # A group has a bar for each server measured on its query (the plain server only has some);
+    # bars narrow when the widest group would not fit.
+    present = {q: [s for s in SERVERS if (q, s[0]) in by] for q in queries}
+    bar = min(BAR, group / max(map(len, present.values())) - GAP)
     for i, q in enumerate(queries):
-        x = LEFT + i * group + (group - len(SERVERS) * (BAR + GAP)) / 2
-        for j, (key_s, _, color) in enumerate(SERVERS):
-            r = by.get((q, key_s))
-            if not r or r[key] <= 0:
+        x = LEFT + i * group + (group - len(present[q]) * (bar + GAP)) / 2
+        for j, (key_s, _, color) in enumerate(present[q]):
+            r = by[(q, key_s)]
+            if r[key] <= 0:
                 continue
-            bx, top = x + j * (BAR + GAP), y(r[key])
-            out.append(f'<rect x="{bx:.1f}" y="{top:.1f}" width="{BAR}" height="{y0 + PANEL_H - top:.1f}" '
+            bx, top = x + j * (bar + GAP), y(r[key])
+            out.append(f'<rect x="{bx:.1f}" y="{top:.1f}" width="{bar:g}" height="{y0 + PANEL_H - top:.1f}" '
                        f'fill="{color}"><title>{escape(r["label"])}: {r[key]:,.2f}</title></rect>')
-            out.append(f'<text x="{bx + BAR / 2:.1f}" y="{top - 3:.1f}" class="v">{compact(r[key])}</text>')
+            out.append(f'<text x="{bx + bar / 2:.1f}" y="{top - 3:.1f}" class="v">{compact(r[key])}</text>')
         out.append(f'<text x="{LEFT + (i + 0.5) * group:.1f}" y="{y0 + PANEL_H + 16}" class="q">{escape(q)}</text>')
 
 
@@ -66,13 +71,17 @@ def main(path):
            '.n{font-size:11px;fill:#444}.major{stroke:#bbb}.minor{stroke:#eee}</style>',
            f'<rect width="{W}" height="{height}" fill="white"/>',
            f'<text x="{LEFT}" y="22" font-size="16" font-weight="bold">scs-series against the bare-HTTP '
-           f'limit and Apollo Server</text>',
+           f'limit, plain async-graphql and Apollo Server</text>',
            f'<text x="{LEFT}" y="40" class="n">{escape(data["date"])}, {escape(m["cpu"])}, {m["nproc"]} CPUs, '
            f'Linux {escape(m["kernel"])}; wrk -t{data["load"]["threads"]} -c{data["load"]["connections"]} '
            f'-d{data["load"]["seconds"]}s on the same machine</text>']
-    for i, (_, name, color) in enumerate(SERVERS):  # legend
-        out.append(f'<rect x="{LEFT + i * 180}" y="50" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{LEFT + i * 180 + 16}" y="60" class="n">{name}</text>')
+    lx = LEFT
+    for s, name, color in SERVERS:  # legend, of the servers in the results
+        if not any(r["server"] == s for r in rows):
+            continue
+        out.append(f'<rect x="{lx}" y="50" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 16}" y="60" class="n">{name}</text>')
+        lx += 16 + 6 * len(name) + 20  # about 6 px a character at 11 px
     panel(out, rows, queries, "rps", "requests per second (log scale, higher is better)", TOP + 20)
     panel(out, rows, queries, "p99_ms", "p99 latency, ms (log scale, lower is better)", TOP + PANEL_H + 70)
     for i, note in enumerate(notes):

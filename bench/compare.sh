@@ -6,30 +6,36 @@
 # comment, so every request misses every cache) and warm (the same body again and again);
 # Apollo once (the same body: it has no response cache). Each GraphQL server gets an untimed
 # warm-up run of the query first, so a run takes about twice the given seconds.
+# For `list`, and for `typename` (`{ __typename }`, against the bare limit only), also plain
+# async-graphql over in-memory data (bench/plain_graphql.rs, loaded with scs-series' answer and
+# checked to give its bytes), with the cold rows' requests and no warm-up (it has no cache): the
+# ceiling of the GraphQL engine itself for an uncached answer on this stack.
 # Every response is checked (a 200 carrying "errors" counts as bad). Reports req/s, p50/p99,
 # server CPU per request and peak RSS; writes DIR/results.json and the chart DIR/throughput.svg.
 # Usage: bench/compare.sh [seconds per run, default 10] [results dir, default bench/results]
-# SCS_BIN / BARE_BIN: prebuilt binaries to use instead of `cargo build`. Needs wrk, Node.js 20+.
+# SCS_BIN / BARE_BIN / PLAIN_BIN: prebuilt binaries to use instead of `cargo build`. Needs wrk,
+# Node.js 20+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 out=${2:-bench/results}
 command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; }
-if [ -z "${SCS_BIN:-}" ] || [ -z "${BARE_BIN:-}" ]; then
-    cargo build --release --quiet --bin scs-series --example bare-http
+if [ -z "${SCS_BIN:-}" ] || [ -z "${BARE_BIN:-}" ] || [ -z "${PLAIN_BIN:-}" ]; then
+    cargo build --release --quiet --bin scs-series --example bare-http --example plain-graphql
 fi
 scs_bin=${SCS_BIN:-target/release/scs-series}
 bare_bin=${BARE_BIN:-target/release/examples/bare-http}
+plain_bin=${PLAIN_BIN:-target/release/examples/plain-graphql}
 [ -d bench/peer/node_modules ] || (cd bench/peer && npm ci --silent)
 mkdir -p "$out"
 work=$(mktemp -d)
-scs_port=18591 bare_port=18592 peer_port=18593
+scs_port=18591 bare_port=18592 peer_port=18593 plain_port=18594
 pids=()
 # Wait for the servers to stop (scs-series flushes its store) before removing their data.
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait; rm -rf "$work"' EXIT
 
 # A leftover server on one of the ports would be measured in place of the new one: refuse.
-for port in $scs_port $bare_port $peer_port; do
+for port in $scs_port $bare_port $peer_port $plain_port; do
     if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "bench: port $port is in use" >&2; exit 1; fi
 done
 # Servers are started directly (no subshell), so $! is the server's own PID for /proc.
@@ -98,6 +104,14 @@ load() {
 # next ones 2,000) and scs-series' caches, if any, fill.
 warmup() { local port=$1; shift; env "$@" wrk -t2 -c32 -d"${secs}s" -s bench/post.lua "http://127.0.0.1:$port/graphql" >/dev/null; }
 
+# plain_check BODY FILE: the plain server's answer to BODY must be FILE's bytes.
+plain_check() {
+    curl -sf -X POST -H 'content-type: application/json' -d "$1" \
+        "http://127.0.0.1:$plain_port/graphql" | cmp -s - "$2" ||
+        { echo "bench: plain-graphql does not answer $(basename "$2") with scs-series' bytes" >&2; exit 1; }
+}
+plain_label="plain async-graphql (in-memory, no cache)"
+
 bare_hwm=0
 for name in list person feed search node persisted-get; do
     src=bench/queries/$name.graphql
@@ -139,6 +153,15 @@ for name in list person feed search node persisted-get; do
     load $bare_port "$bare_pid" "$name" bare "$bare_label" "${bare[@]}"
     h=$(hwm "$bare_pid"); bare_hwm=$(( h > bare_hwm ? h : bare_hwm ))
     kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+    if [ "$name" = list ]; then
+        # The plain server holds the list answer's nodes and runs every request anew (it has no
+        # cache, and nothing of its own to warm up), so it gets the cold rows' requests.
+        "$plain_bin" --listen 127.0.0.1:$plain_port --data "$work/list.json" >/dev/null &
+        plain_pid=$!; pids+=("$plain_pid")
+        wait_for $plain_port "$plain_pid"
+        plain_check "${p[0]}" "$work/list.json"
+        load $plain_port "$plain_pid" "$name" plain "$plain_label" "${cold[@]}"
+    fi
     warmup $scs_port "${warm[@]}"
     load $scs_port "$scs_pid" "$name" scs-cold "$cold_label" "${cold[@]}"
     load $scs_port "$scs_pid" "$name" scs-warm "$warm_label" "${warm[@]}"
@@ -146,9 +169,23 @@ for name in list person feed search node persisted-get; do
     load $peer_port "$peer_pid" "$name" apollo "$peer_label" "${peer[@]}"
 done
 
+# `{ __typename }`: all the GraphQL machinery and no resolver of one's own, plain async-graphql
+# against the bare limit only (scs-series' rows would measure its response cache).
+body='{"query":"{ __typename }"}'
+curl -sf -X POST -H 'content-type: application/json' -d "$body" \
+    "http://127.0.0.1:$scs_port/graphql" > "$work/typename.json"
+plain_check "$body" "$work/typename.json"
+"$bare_bin" --listen 127.0.0.1:$bare_port --response "$work/typename.json" >/dev/null &
+bare_pid=$!; pids+=("$bare_pid")
+wait_for $bare_port "$bare_pid"
+load $bare_port "$bare_pid" typename bare "bare-HTTP limit" BENCH_BODY="$body"
+h=$(hwm "$bare_pid"); bare_hwm=$(( h > bare_hwm ? h : bare_hwm ))
+kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+load $plain_port "$plain_pid" typename plain "$plain_label" BENCH_BODY="$body"
+
 # The results file (rows, peak RSS, the machine) and the markdown table, by Python.
 python3 - "$work/rows.tsv" "$out/results.json" "$secs" "$(getconf CLK_TCK)" \
-    "$bare_hwm" "$(hwm "$scs_pid")" "$(hwm "$peer_pid")" <<'PY'
+    "$bare_hwm" "$(hwm "$scs_pid")" "$(hwm "$peer_pid")" "$(hwm "$plain_pid")" <<'PY'
 import json, os, platform, re, subprocess, sys, time
 rows_tsv, out, secs, hz, *rss = sys.argv[1:]
 def ms(s):  # wrk's latency units
@@ -168,7 +205,7 @@ result = {
     "machine": {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release()},
     "load": {"tool": "wrk", "threads": 2, "connections": 32, "seconds": int(secs),
              "note": "wrk runs on the same machine as the servers"},
-    "peak_rss_kib": dict(zip(["bare", "scs", "apollo"], map(int, rss))),
+    "peak_rss_kib": dict(zip(["bare", "scs", "apollo", "plain"], map(int, rss))),
     "rows": rows,
 }
 json.dump(result, open(out, "w"), indent=1)
@@ -178,9 +215,10 @@ print(f"\n{result['date']}, {model}, {os.cpu_count()} CPUs, Linux {platform.rele
 print("| query | server | req/s | × bare | × Apollo | p50 | p99 | CPU µs/req | bad |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
-    ref = lambda s: r["rps"] / by[(r["query"], s)]["rps"]
+    # typename has no Apollo row: its ratio is a dash.
+    ref = lambda s, f: format(r["rps"] / by[(r["query"], s)]["rps"], f) if (r["query"], s) in by else "–"
     errs = f" (+{r['socket_errors']} socket errors)" if r["socket_errors"] else ""
-    print(f"| {r['query']} | {r['label']} | {r['rps']:,.0f} | {ref('bare'):.3f} | {ref('apollo'):.2f} "
+    print(f"| {r['query']} | {r['label']} | {r['rps']:,.0f} | {ref('bare', '.3f')} | {ref('apollo', '.2f')} "
           f"| {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['cpu_us_per_request']:.0f} | {r['bad']}{errs} |")
 print("\npeak RSS: " + ", ".join(f"{k} {v / 1024:.0f} MiB" for k, v in result["peak_rss_kib"].items()))
 PY
