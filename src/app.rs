@@ -61,6 +61,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "effective configuration (token hashes not shown)"
     );
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
+    crate::memory::release_free_memory();
     reload_on_sighup(catalog.clone());
     let listener =
         TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -148,7 +149,7 @@ fn reload_on_sighup(catalog: Catalog) {
             tracing::info!("SIGHUP: reloading the seed");
             let catalog = catalog.clone();
             match tokio::task::spawn_blocking(move || catalog.reload_seed()).await {
-                Ok(Ok(_)) => {}
+                Ok(Ok(_)) => crate::memory::release_free_memory(),
                 Ok(Err(e)) => tracing::error!("seed reload refused, store unchanged: {e:#}"),
                 Err(e) => tracing::error!("seed reload failed: {e}"),
             }

@@ -77,6 +77,10 @@ impl Catalog {
             }
             Err(e) => return Err(e.into()),
         }
+        // The seed in memory is as large as the store's content: not kept while the search
+        // index is built beside it.
+        drop(seed);
+        crate::memory::release_free_memory();
         store.flush()?;
         let edited = store.edit_marks()?.len();
         if edited > 0 {
