@@ -284,7 +284,6 @@ fn log_report(r: &Report) {
         tracing::info!(revision = r.revision, "seed unchanged; store left as it is");
         return;
     }
-    let names = |v: &[(Kind, Slug)]| v.iter().map(|(k, s)| format!("{}/{s}", k.name())).collect::<Vec<_>>();
     tracing::info!(
         revision = r.revision,
         added = r.added.len(),
@@ -294,7 +293,7 @@ fn log_report(r: &Report) {
     );
     for (what, list) in [("added", &r.added), ("changed", &r.changed), ("removed", &r.removed)] {
         if !list.is_empty() {
-            tracing::info!("seed {what}: {}", names(list).join(", "));
+            tracing::info!("seed {what}: {}", listed(list));
         }
     }
     for (kind, slug) in &r.kept_edits {
@@ -306,9 +305,34 @@ fn log_report(r: &Report) {
     }
 }
 
+/// The entities a seed change names, the first [`LISTED`] of them: a log line, not a dump
+/// (a first seed of 100,000 items made a line of 2.6 MB).
+fn listed(entities: &[(Kind, Slug)]) -> String {
+    let mut text =
+        entities.iter().take(LISTED).map(|(k, s)| format!("{}/{s}", k.name())).collect::<Vec<_>>().join(", ");
+    if entities.len() > LISTED {
+        text.push_str(&format!(" and {} more", entities.len() - LISTED));
+    }
+    text
+}
+
+const LISTED: usize = 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_seed_change_is_listed_in_part() -> anyhow::Result<()> {
+        let slugs = (0..25)
+            .map(|n| Ok((Kind::Event, Slug::parse(&format!("e-{n}"))?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let text = listed(&slugs);
+        assert!(text.starts_with("event/e-0, event/e-1, "), "{text}");
+        assert!(text.ends_with("event/e-19 and 5 more"), "{text}");
+        assert_eq!(listed(&slugs[..2]), "event/e-0, event/e-1");
+        Ok(())
+    }
 
     #[test]
     fn no_snapshot_while_a_change_is_under_way() -> anyhow::Result<()> {
