@@ -40,12 +40,12 @@ stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 # POSTs a query, prints the answer.
 ask() { curl -s -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$1")" "$url"; }
 
-# Cold load of one query: prints "req/s p50 p99 bad" (latencies in ms).
+# Cold load of one query over ${2:-16} connections: prints "req/s p50 p99 bad" (latencies in ms).
 load() {
     local parts
     parts=$(python3 -c 'import json,sys; b = json.dumps({"query": sys.argv[1] + " #"}); i = b.rindex("#") + 1; print(b[:i]); print(b[i:])' "$1")
     BENCH_HEAD=$(sed -n 1p <<<"$parts") BENCH_TAIL=$(sed -n 2p <<<"$parts") \
-        wrk -t2 -c16 -d"${secs}s" --latency -s bench/post.lua "$url" | awk '
+        wrk -t"$(( ${2:-16} > 1 ? 2 : 1 ))" -c"${2:-16}" -d"${secs}s" --latency -s bench/post.lua "$url" | awk '
         function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
         /Requests\/sec/ { rps = $2 } /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
         /bad_responses/ { split($0, b, "="); bad = b[2] }
@@ -76,8 +76,10 @@ for items in $sizes; do
     )
     row="{\"items\": $items, \"people\": $people, \"seed_ms\": $seed_ms, \"seed_peak_rss_kib\": $seed_rss, \"start_ms\": $start_ms, \"start_peak_rss_kib\": $start_rss, \"store_mb\": $store_mb, \"queries\": {"
     sep=
-    for name in year person both feed deep node search; do
-        read -r rps p50 p99 bad < <(load "${queries[$name]}")
+    # search1: the search alone on one connection, its latency without queueing behind others.
+    queries[search1]=${queries[search]}
+    for name in year person both feed deep node search search1; do
+        read -r rps p50 p99 bad < <(load "${queries[$name]}" "$([ $name = search1 ] && echo 1 || echo 16)")
         row+="$sep\"$name\": {\"rps\": $rps, \"p50_ms\": $p50, \"p99_ms\": $p99, \"bad\": $bad}"
         sep=", "
     done
@@ -93,7 +95,7 @@ echo "]" >>"$results/scale.json"
 python3 - "$results/scale.json" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
-names = ["year", "person", "both", "feed", "deep", "node", "search"]
+names = ["year", "person", "both", "feed", "deep", "node", "search", "search1"]
 print("| items | seed | seed peak RSS | start-up | serving peak RSS | store | " + " | ".join(names) + " |")
 print("|---" * (6 + len(names)) + "|")
 for r in rows:
