@@ -32,7 +32,10 @@ work=$(mktemp -d)
 scs_port=18591 bare_port=18592 peer_port=18593 plain_port=18594
 pids=()
 # Wait for the servers to stop (scs-series flushes its store) before removing their data.
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait; rm -rf "$work"' EXIT
+# The bare-HTTP limit runs once per query: its pid is kept apart, and cleared once it is reaped
+# (a reaped pid can be reused by another process).
+bare_pid=
+trap 'kill "${pids[@]}" $bare_pid 2>/dev/null || true; wait; rm -rf "$work"' EXIT
 
 # A leftover server on one of the ports would be measured in place of the new one: refuse.
 for port in $scs_port $bare_port $peer_port $plain_port; do
@@ -148,11 +151,11 @@ for name in list person feed search node persisted-get; do
         peer=(BENCH_BODY="${p[0]}") peer_label="Apollo Server"
     fi
     "$bare_bin" --listen 127.0.0.1:$bare_port --response "$work/$name.json" >/dev/null &
-    bare_pid=$!; pids+=("$bare_pid")
+    bare_pid=$!
     wait_for $bare_port "$bare_pid"
     load $bare_port "$bare_pid" "$name" bare "$bare_label" "${bare[@]}"
     h=$(hwm "$bare_pid"); bare_hwm=$(( h > bare_hwm ? h : bare_hwm ))
-    kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+    kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true; bare_pid=
     if [ "$name" = list ]; then
         # The plain server holds the list answer's nodes and runs every request anew (it has no
         # cache, and nothing of its own to warm up), so it gets the cold rows' requests.
@@ -176,11 +179,11 @@ curl -sf -X POST -H 'content-type: application/json' -d "$body" \
     "http://127.0.0.1:$scs_port/graphql" > "$work/typename.json"
 plain_check "$body" "$work/typename.json"
 "$bare_bin" --listen 127.0.0.1:$bare_port --response "$work/typename.json" >/dev/null &
-bare_pid=$!; pids+=("$bare_pid")
+bare_pid=$!
 wait_for $bare_port "$bare_pid"
 load $bare_port "$bare_pid" typename bare "bare-HTTP limit" BENCH_BODY="$body"
 h=$(hwm "$bare_pid"); bare_hwm=$(( h > bare_hwm ? h : bare_hwm ))
-kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true; bare_pid=
 load $plain_port "$plain_pid" typename plain "$plain_label" BENCH_BODY="$body"
 
 # The results file (rows, peak RSS, the machine) and the markdown table, by Python.

@@ -22,7 +22,7 @@ use super::answers::AnswerCache;
 use super::{AppState, HttpConfig};
 use crate::catalog::Snapshot;
 
-const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+pub const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 /// What a cacheable answer varies by (the compression layer adds it too, only when it compresses).
 const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");

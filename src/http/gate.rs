@@ -7,13 +7,12 @@
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::caching::NO_STORE;
 use super::{cors, error, metrics, ratelimit, AppState};
-
-const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
 pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();

@@ -185,7 +185,8 @@ impl SearchIndex {
         let searcher = self.inner.reader.searcher();
         let text = self.text_query(&searcher, query.text)?;
         let filtered = self.filtered(text.box_clone(), query);
-        // TopDocs panics on a zero limit and adds offset and limit: keep both within the index.
+        // TopById keeps offset + limit hits per segment and wants a limit of at least 1: keep
+        // both within the index.
         let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let (offset, limit) = (query.offset.min(docs), query.limit.min(docs));
         if limit == 0 || offset >= docs {

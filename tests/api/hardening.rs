@@ -54,6 +54,9 @@ async fn an_overlong_target_or_header_is_refused_with_its_status() {
     assert_eq!(response.headers()["cache-control"], "no-store", "a refusal is never cached");
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["extensions"]["code"], "URI_TOO_LONG");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
+    let text = metrics.text().await.expect("text");
+    assert!(text.lines().any(|l| l == r#"scs_limit_refusals_total{limit="url"} 1"#), "{text}");
 
     let response = app
         .client
