@@ -257,9 +257,14 @@ async fn a_body_that_trickles_in_is_cut_off_with_408() {
     assert!(read.is_ok(), "the server does not wait forever");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    assert!(answer.contains("cache-control: no-store"), "a refusal is never cached: {answer}");
+    assert!(answer.contains("vary: origin"), "{answer}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let data = app.data("{ events { totalCount } }", json!({})).await;
     assert_eq!(data["events"]["totalCount"], 3, "everyone else is still served");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
+    let text = metrics.text().await.expect("text");
+    assert!(text.lines().any(|l| l == r#"scs_limit_refusals_total{limit="time"} 1"#), "{text}");
 }
 
 #[tokio::test]
