@@ -10,9 +10,7 @@
 use std::fmt::Write as _;
 
 use axum::body::Bytes;
-use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -293,23 +291,38 @@ pub fn canonical_json(value: &Value) -> String {
     out
 }
 
-/// Middleware outside compression: a compressed representation's strong ETag gets the encoding
-/// appended (`"<hex>"` → `"<hex>-br"`, as Apache does), since its bytes differ; and an
-/// `If-None-Match` with the suffixed form of the encoding this request would get matches the
-/// plain ETag inside (the 304 then carries the suffixed form the client has).
-pub async fn etag_per_encoding(mut request: Request, next: Next) -> Response {
-    let encoding = preferred_encoding(request.headers());
+/// What [`unsuffix_request`] saw of a request, for [`suffix_answer`].
+pub struct Encoding {
+    /// The encoding the compression layer will pick, if any.
+    preferred: Option<&'static str>,
+    /// Whether `If-None-Match` had that encoding's suffix taken off.
+    unsuffixed: bool,
+}
+
+/// The first half of ETags per content encoding, for a request about to pass through
+/// compression. A compressed representation's strong ETag gets the encoding appended
+/// (`"<hex>"` → `"<hex>-br"`, as Apache does), since its bytes differ; so an `If-None-Match`
+/// with the suffixed form of the encoding this request would get is matched as the plain ETag
+/// inside (the 304 then carries the suffixed form the client has).
+pub fn unsuffix_request(headers: &mut HeaderMap) -> Encoding {
+    let preferred = preferred_encoding(headers);
     let mut unsuffixed = false;
-    if let Some(encoding) = encoding {
-        if let Some(plain) = strip_suffix(request.headers(), encoding) {
-            request.headers_mut().insert(header::IF_NONE_MATCH, plain);
+    if let Some(encoding) = preferred {
+        if let Some(plain) = strip_suffix(headers, encoding) {
+            headers.insert(header::IF_NONE_MATCH, plain);
             unsuffixed = true;
         }
     }
-    let mut response = next.run(request).await;
+    Encoding { preferred, unsuffixed }
+}
+
+/// The second half: appends the encoding compression applied to the answer's ETag.
+pub fn suffix_answer(encoding: Encoding, response: &mut Response) {
     let applied = match response.headers().get(header::CONTENT_ENCODING) {
         Some(applied) => applied.to_str().ok().map(str::to_owned),
-        None if response.status() == StatusCode::NOT_MODIFIED && unsuffixed => encoding.map(str::to_owned),
+        None if response.status() == StatusCode::NOT_MODIFIED && encoding.unsuffixed => {
+            encoding.preferred.map(str::to_owned)
+        }
         None => None,
     };
     if let Some(applied) = applied.filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_alphanumeric())) {
@@ -323,7 +336,6 @@ pub async fn etag_per_encoding(mut request: Request, next: Next) -> Response {
             response.headers_mut().insert(header::ETAG, suffixed);
         }
     }
-    response
 }
 
 /// `If-None-Match` with `-<encoding>` taken off its tags; `None` when no tag had it.

@@ -36,7 +36,7 @@ pub const DEFAULT_QUERY: &str = r#"# The 2018 interview series of "China's Socia
 "#;
 
 /// Path prefix of the assets' routes.
-const ASSET_PREFIX: &str = "/playground/";
+pub(crate) const ASSET_PREFIX: &str = "/playground/";
 
 /// The assets' contents never change at a given URL: the page adds their hash to it.
 const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";

@@ -439,6 +439,12 @@ async fn metrics_count_requests_errors_refusals_and_the_store() {
     app.data("query Named { events { totalCount } }", json!({})).await;
     let aliases: String = (0..51).map(|i| format!("a{i}: __typename ")).collect();
     app.query(&format!("query Greedy {{ {aliases} }}"), json!({})).await;
+    // An anonymous operation is counted as `-`, other answers by their route.
+    app.data("{ events { totalCount } }", json!({})).await;
+    let health = app.client.get(format!("{}/health", app.address)).send().await.expect("sent");
+    assert_eq!(health.status(), 200);
+    let lost = app.client.get(format!("{}/no/such/route", app.address)).send().await.expect("sent");
+    assert_eq!(lost.status(), 404);
     let response = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/plain")));
@@ -449,6 +455,9 @@ async fn metrics_count_requests_errors_refusals_and_the_store() {
         r#"scs_errors_total{code="QUERY_TOO_COMPLEX"} 1"#,
         r#"scs_limit_refusals_total{limit="aliases"} 1"#,
         r#"scs_http_request_duration_seconds_count{operation="Named"} 1"#,
+        r#"scs_http_requests_total{operation="-",status="200"} 1"#,
+        r#"scs_http_requests_total{operation="/health",status="200"} 1"#,
+        r#"scs_http_requests_total{operation="unmatched",status="404"} 1"#,
     ] {
         assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
     }
