@@ -59,6 +59,8 @@ fn mark(headers: &mut HeaderMap, allowed_origin: HeaderValue) {
 /// The answer depends on the origin: caches must keep one per origin.
 fn vary_by_origin(headers: &mut HeaderMap) {
     let vary = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        // What every cacheable answer has: no formatting for it.
+        Some("accept-encoding") => Some(HeaderValue::from_static("accept-encoding, origin")),
         Some(existing) if !existing.is_empty() => HeaderValue::from_str(&format!("{existing}, origin")).ok(),
         _ => None,
     };

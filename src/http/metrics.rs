@@ -101,14 +101,17 @@ impl Metrics {
         }))
     }
 
-    fn operation_label(&self, name: &str) -> String {
-        let Ok(mut seen) = self.operations.lock() else { return "other".into() };
-        if seen.contains(name) || (seen.len() < MAX_OPERATION_NAMES && name.len() <= 100) {
-            seen.insert(name.to_string());
-            name.to_string()
-        } else {
-            "other".into()
+    /// `name` while it is among the first [`MAX_OPERATION_NAMES`] seen, else `other`.
+    fn operation_label<'a>(&self, name: &'a str) -> &'a str {
+        let Ok(mut seen) = self.operations.lock() else { return "other" };
+        if seen.contains(name) {
+            return name;
         }
+        if seen.len() < MAX_OPERATION_NAMES && name.len() <= 100 {
+            seen.insert(name.to_string());
+            return name;
+        }
+        "other"
     }
 }
 
@@ -118,11 +121,10 @@ pub fn record(metrics: &Metrics, route: &'static str, started: Instant, response
     let outcome = response.extensions().get::<Outcome>().unwrap_or(&none);
     let operation = match &outcome.operation {
         Some(name) => metrics.operation_label(name),
-        None => route.to_string(),
+        None => route,
     };
-    let status = response.status().as_u16().to_string();
-    metrics.requests.with_label_values(&[operation.as_str(), status.as_str()]).inc();
-    metrics.latency.with_label_values(&[operation.as_str()]).observe(started.elapsed().as_secs_f64());
+    metrics.requests.with_label_values(&[operation, response.status().as_str()]).inc();
+    metrics.latency.with_label_values(&[operation]).observe(started.elapsed().as_secs_f64());
     for code in &outcome.codes {
         metrics.errors.with_label_values(&[code.as_str()]).inc();
     }
