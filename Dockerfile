@@ -5,9 +5,10 @@
 # `@sha256:…` that `docker buildx imagetools inspect IMAGE` prints (this repo's CI has no registry).
 FROM rust:1.95.0-slim-bookworm AS builder
 
-# build.rs installs the playground's pinned npm packages with Debian's Node.js and npm.
+# build.rs installs the playground's pinned npm packages with Debian's Node.js and npm; make
+# builds jemalloc, the server's allocator (the slim image has a C compiler but no make).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends "nodejs=18.20.*" "npm=9.2.*" \
+    && apt-get install -y --no-install-recommends "nodejs=18.20.*" "npm=9.2.*" "make=4.3-*" \
     && rm -rf /var/lib/apt/lists/*
 
 # Fail the build rather than fall back to loading the playground from a CDN.

@@ -5,7 +5,6 @@ use scs_series::{admin, app, auth, graphql, seed};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    scs_series::memory::limit_arenas();
     let cli = match Cli::load() {
         Ok(cli) => cli,
         Err(e) => {

@@ -108,7 +108,7 @@ impl SearchIndex {
         let (schema, fields) = schema::schema();
         let index = Index::create_in_ram(schema);
         schema::register_analyzers(&index);
-        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_BYTES)?;
+        let writer: IndexWriter = index.writer_with_num_threads(2, 2 * WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let search =
             SearchIndex { inner: Arc::new(Inner { index, fields, reader, writer: Mutex::new(writer) }) };
