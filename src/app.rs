@@ -148,7 +148,7 @@ fn reload_on_sighup(catalog: Catalog) {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the seed");
             let catalog = catalog.clone();
-            // The trim too runs off the async workers: at 100k items it takes tens of ms.
+            // The purge too runs off the async workers: at 100k items it takes tens of ms.
             let reload = move || {
                 let result = catalog.reload_seed();
                 crate::memory::release_free_memory();

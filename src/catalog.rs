@@ -216,7 +216,7 @@ impl Catalog {
     /// The flush is sled's blocking `flush` (callers are on blocking threads), not
     /// `flush_async`: concurrent `flush_async` calls can hang in sled 0.34.7 (sled issue 1308).
     fn change(&self, write: impl FnOnce() -> Result<Report, StoreError>) -> Result<Report, StoreError> {
-        let changing = Changing::begin(&self.0.generation);
+        let changing = Changing::begin(&self.0);
         let report = write().and_then(|report| {
             self.refresh_search(&report);
             self.0.store.flush().map(|()| report)
@@ -225,21 +225,22 @@ impl Catalog {
             // A failure after the commit (the flush) must not leave search behind the store.
             self.rebuild_search();
         }
-        // Read back whatever the change left, committed or not, before readers may look.
-        *self.0.content.write().unwrap_or_else(|p| p.into_inner()) = Content::read(&self.0.store);
         drop(changing);
         let report = report?;
         self.publish(&report.changes);
         Ok(report)
     }
 
-    /// The current content's revision, or `None` while a change is under way.
+    /// The current content's revision, or `None` while a change is under way or when the store
+    /// cannot say.
     pub fn snapshot(&self) -> Option<Snapshot> {
         let generation = self.0.generation.load(Ordering::SeqCst);
         if generation % 2 == 1 {
             return None;
         }
-        let content = self.0.content.read().unwrap_or_else(|p| p.into_inner()).clone()?;
+        let cached = self.0.content.read().unwrap_or_else(|p| p.into_inner()).clone();
+        // The store could not be read when the change ended: ask it again, this request only.
+        let content = cached.or_else(|| Content::read(&self.0.store))?;
         // A change that began meanwhile may have replaced the content read.
         if self.0.generation.load(Ordering::SeqCst) != generation {
             return None;
@@ -290,19 +291,22 @@ pub struct Edited {
 }
 
 /// Marks a change under way: the generation is odd from `begin` until the guard is dropped,
-/// even when the change panics, so the parity always tells readers the truth.
-struct Changing<'a>(&'a AtomicU64);
+/// even when the change panics, so the parity always tells readers the truth; and before it
+/// turns even, the revision readers are given is read back from the store, whatever the
+/// change left (committed, failed or cut short by a panic).
+struct Changing<'a>(&'a Parts);
 
 impl<'a> Changing<'a> {
-    fn begin(generation: &'a AtomicU64) -> Changing<'a> {
-        generation.fetch_add(1, Ordering::SeqCst);
-        Changing(generation)
+    fn begin(parts: &'a Parts) -> Changing<'a> {
+        parts.generation.fetch_add(1, Ordering::SeqCst);
+        Changing(parts)
     }
 }
 
 impl Drop for Changing<'_> {
     fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        *self.0.content.write().unwrap_or_else(|p| p.into_inner()) = Content::read(&self.0.store);
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -367,12 +371,35 @@ mod tests {
         let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
         let catalog = Catalog::open(&dir.path().join("store"), &seed)?;
         let before = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled at start"))?;
-        let changing = Changing::begin(&catalog.0.generation);
+        let changing = Changing::begin(&catalog.0);
         assert_eq!(catalog.snapshot(), None, "readers cannot vouch for what they read");
         drop(changing);
         let after = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled again"))?;
         assert_eq!(after.revision, before.revision);
         assert_ne!(after, before, "a reader that straddled the change sees a different snapshot");
+        Ok(())
+    }
+
+    #[test]
+    fn a_change_cut_short_by_a_panic_still_gives_readers_the_stored_revision() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
+        let catalog = Catalog::open(&dir.path().join("store"), &seed)?;
+        let before = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled at start"))?;
+        let mut content = catalog.store().content()?;
+        content.people[0].name.push_str(" (renamed)");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _changing = Changing::begin(&catalog.0);
+            let origin = Origin::Editor { actor: "test", operation: "rename" };
+            if catalog.store().commit(&content, origin).is_ok() {
+                panic!("after the commit, before the change ends");
+            }
+        }));
+        assert!(panicked.is_err(), "the commit went through and the change panicked");
+        let stored = catalog.store().revision()?;
+        assert!(stored > before.revision);
+        let after = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled after the panic"))?;
+        assert_eq!(after.revision, stored, "not the revision from before the change");
         Ok(())
     }
 }

@@ -3,10 +3,11 @@
 //! Seeding a large store and building its search index allocate and free a lot at once.
 //! glibc's malloc was slow at it (100,000 items seeded in 87 s rather than 64 s) and kept what
 //! was freed (600 MiB held at 100,000 items, 240 MiB in use); mimalloc was faster still but
-//! held 86 MiB at ready on the seed. jemalloc hands memory back on its own within seconds
-//! (its decay), and at once when asked, after start-up and after a seed reload.
+//! held 86 MiB at ready on the seed. jemalloc hands memory back within seconds while it is
+//! allocating (its decay; an idle server keeps what it freed), and at once when asked, which
+//! the server does after start-up and after a seed reload.
 //!
-//! Operators tune it with `_RJEM_MALLOC_CONF` (e.g. `narenas:2,dirty_decay_ms:1000`).
+//! Operators tune it with `_RJEM_MALLOC_CONF` (e.g. `narenas:2,background_thread:true`).
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]

@@ -114,7 +114,12 @@ async fn within_deadline(
         return response;
     }
     let limit = state.request_timeout;
-    match tokio::time::timeout_at((started + limit).into(), answer).await {
+    // A deadline past what the clock can hold is no deadline (`--request-timeout` is unbounded).
+    let timed = match started.checked_add(limit) {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), answer).await,
+        None => Ok(answer.await),
+    };
+    match timed {
         Ok(response) => response,
         Err(_) => {
             let message =

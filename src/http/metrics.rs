@@ -147,7 +147,7 @@ pub fn route(path: &str) -> &'static str {
         "/health" => "/health",
         "/ready" => "/ready",
         "/metrics" => "/metrics",
-        asset if asset.starts_with(super::playground::ASSET_PREFIX) => "/playground/{asset}",
+        asset if super::playground::is_asset_route(asset) => "/playground/{asset}",
         _ => "unmatched",
     }
 }
@@ -176,4 +176,35 @@ pub async fn render(State(state): State<AppState>) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt as _;
+
+    /// Every label but `unmatched` names a route the router answers, and a path it does not
+    /// answer is `unmatched`: the label list follows the routes.
+    #[tokio::test]
+    async fn route_labels_follow_the_router() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
+        let catalog = crate::catalog::Catalog::open(&dir.path().join("store"), &seed)?;
+        let router = super::super::router(catalog, super::super::HttpConfig::default());
+        for (path, label) in [
+            ("/", "/"),
+            ("/graphql", "/graphql"),
+            ("/health", "/health"),
+            ("/ready", "/ready"),
+            ("/metrics", "/metrics"),
+            ("/graphql/nope", "unmatched"),
+            ("/playground/nope.js", "unmatched"),
+        ] {
+            assert_eq!(super::route(path), label, "{path}");
+            let status = router.clone().oneshot(Request::get(path).body(Body::empty())?).await?.status();
+            assert_eq!(status == StatusCode::NOT_FOUND, label == "unmatched", "{path}: {status}");
+        }
+        Ok(())
+    }
 }

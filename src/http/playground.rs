@@ -36,7 +36,7 @@ pub const DEFAULT_QUERY: &str = r#"# The 2018 interview series of "China's Socia
 "#;
 
 /// Path prefix of the assets' routes.
-pub(crate) const ASSET_PREFIX: &str = "/playground/";
+const ASSET_PREFIX: &str = "/playground/";
 
 /// The assets' contents never change at a given URL: the page adds their hash to it.
 const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
@@ -83,6 +83,12 @@ use generated::ASSETS;
 /// Whether the playground's assets are embedded or loaded from a CDN (logged at start-up).
 pub fn assets_are_embedded() -> bool {
     cfg!(playground_embedded)
+}
+
+/// Whether `path` is the route of an embedded asset.
+pub(crate) fn is_asset_route(path: &str) -> bool {
+    path.strip_prefix(ASSET_PREFIX)
+        .is_some_and(|name| ASSETS.iter().any(|asset| asset.bytes.is_some() && asset.name == name))
 }
 
 /// Routes for the playground's static assets under `/playground/` (e.g.

@@ -34,7 +34,8 @@ use crate::store::{Entity, Store, StoreError};
 use schema::{Fields, Source};
 pub use snippet::Snippet;
 
-/// The writer's memory budget: tantivy's minimum for one thread, far above what the series needs.
+/// The writer's memory budget per indexing thread: tantivy's minimum, far above what the series
+/// needs. Two threads build a large index in two thirds of the time (12 → 8 s at 100k items).
 const WRITER_BYTES: usize = 15_000_000;
 
 /// Distinct words of a query beyond the first this many are ignored: a pasted page should not
