@@ -42,21 +42,21 @@ struct Parts {
     /// The revision and seed digest, read once per change rather than from the store for
     /// every request (two tree reads were 5% of a cached answer); `None` when the store could
     /// not say.
-    content: RwLock<Option<Content>>,
+    stamp: RwLock<Option<Stamp>>,
 }
 
-/// What a snapshot reads of the content besides the generation.
+/// What a snapshot reads of the store besides the generation: which revision it holds.
 #[derive(Debug, Clone)]
-struct Content {
+struct Stamp {
     revision: u64,
     seed_digest: Option<Arc<str>>,
 }
 
-impl Content {
-    fn read(store: &Store) -> Option<Content> {
+impl Stamp {
+    fn read(store: &Store) -> Option<Stamp> {
         let revision = store.revision().ok()?;
         let seed_digest = store.seed_digest().ok()?.map(Arc::from);
-        Some(Content { revision, seed_digest })
+        Some(Stamp { revision, seed_digest })
     }
 }
 
@@ -109,7 +109,7 @@ impl Catalog {
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let (writer, generation) = (Mutex::new(false), AtomicU64::new(0));
         let store_id = store.identity()?.id;
-        let content = RwLock::new(Content::read(&store));
+        let stamp = RwLock::new(Stamp::read(&store));
         Ok(Catalog(Arc::new(Parts {
             store,
             search,
@@ -118,7 +118,7 @@ impl Catalog {
             writer,
             generation,
             store_id,
-            content,
+            stamp,
         })))
     }
 
@@ -238,14 +238,14 @@ impl Catalog {
         if generation % 2 == 1 {
             return None;
         }
-        let cached = self.0.content.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let cached = self.0.stamp.read().unwrap_or_else(|p| p.into_inner()).clone();
         // The store could not be read when the change ended: ask it again, this request only.
-        let content = cached.or_else(|| Content::read(&self.0.store))?;
-        // A change that began meanwhile may have replaced the content read.
+        let stamp = cached.or_else(|| Stamp::read(&self.0.store))?;
+        // A change that began meanwhile may have replaced the stamp read.
         if self.0.generation.load(Ordering::SeqCst) != generation {
             return None;
         }
-        let Content { revision, seed_digest } = content;
+        let Stamp { revision, seed_digest } = stamp;
         Some(Snapshot { generation, store_id: self.0.store_id, revision, seed_digest })
     }
 
@@ -305,7 +305,7 @@ impl<'a> Changing<'a> {
 
 impl Drop for Changing<'_> {
     fn drop(&mut self) {
-        *self.0.content.write().unwrap_or_else(|p| p.into_inner()) = Content::read(&self.0.store);
+        *self.0.stamp.write().unwrap_or_else(|p| p.into_inner()) = Stamp::read(&self.0.store);
         self.0.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
