@@ -365,12 +365,19 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn no_snapshot_while_a_change_is_under_way() -> anyhow::Result<()> {
+    /// A catalog of the real seed in a temporary folder (kept while it is held), and its
+    /// first snapshot.
+    fn seeded() -> anyhow::Result<(tempfile::TempDir, Catalog, Snapshot)> {
         let dir = tempfile::tempdir()?;
         let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
         let catalog = Catalog::open(&dir.path().join("store"), &seed)?;
         let before = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled at start"))?;
+        Ok((dir, catalog, before))
+    }
+
+    #[test]
+    fn no_snapshot_while_a_change_is_under_way() -> anyhow::Result<()> {
+        let (_dir, catalog, before) = seeded()?;
         let changing = Changing::begin(&catalog.0);
         assert_eq!(catalog.snapshot(), None, "readers cannot vouch for what they read");
         drop(changing);
@@ -382,10 +389,7 @@ mod tests {
 
     #[test]
     fn a_change_cut_short_by_a_panic_still_gives_readers_the_stored_revision() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
-        let catalog = Catalog::open(&dir.path().join("store"), &seed)?;
-        let before = catalog.snapshot().ok_or_else(|| anyhow::anyhow!("settled at start"))?;
+        let (_dir, catalog, before) = seeded()?;
         let mut content = catalog.store().content()?;
         content.people[0].name.push_str(" (renamed)");
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
