@@ -143,4 +143,46 @@ mod tests {
         assert_eq!(super::super::check(&seed.content).map_err(|e| anyhow::anyhow!("{e}"))?, seed.content);
         Ok(())
     }
+
+    /// A file of several parts (see `parts`) reads as the same content, and a problem in a later
+    /// part, or a table there that cannot be read, names the file's own line.
+    #[test]
+    fn a_file_read_in_parts_gives_the_same_content_and_lines() -> anyhow::Result<()> {
+        use crate::seed::generate::{self, Shape};
+        let content = generate::content(Shape { items: 8_000, people: 100, seed: 3 })?;
+        let files = files(&content)?;
+        let interviews = content.items.iter().filter(|i| i.kind() == Kind::Interview).count();
+        assert!(interviews > 2 * super::super::parts::TABLES_PER_PART, "{interviews} interviews");
+        let texts: Vec<(&str, &str)> = files.iter().map(|(name, text)| (*name, text.as_str())).collect();
+        let seed = super::super::parse_texts(&texts).map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert_eq!(seed.content, content);
+
+        let (_, text) =
+            files.iter().find(|(name, _)| *name == "interviews.toml").ok_or(anyhow::anyhow!("file"))?;
+        let dates: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("date = "))
+            .map(|(n, l)| (n + 1, l))
+            .collect();
+        let (bad_date, typo) = (dates[interviews - 10], dates[interviews - 5]);
+        let broken = text
+            .lines()
+            .enumerate()
+            .map(|(n, l)| match n + 1 {
+                n if n == bad_date.0 => "date = \"2019-13\"".to_string(),
+                n if n == typo.0 => "dat = \"2019\"".to_string(),
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let texts: Vec<(&str, &str)> = texts
+            .into_iter()
+            .map(|(name, t)| (name, if name == "interviews.toml" { &broken } else { t }))
+            .collect();
+        let errors = super::super::parse_texts(&texts).err().ok_or(anyhow::anyhow!("accepted"))?.0;
+        let lines: Vec<Option<usize>> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(bad_date.0), Some(typo.0)], "{errors:?}");
+        Ok(())
+    }
 }

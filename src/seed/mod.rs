@@ -8,6 +8,7 @@ mod convert;
 mod error;
 pub mod export;
 pub mod generate;
+mod parts;
 pub mod raw;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -232,8 +233,9 @@ fn parse<T: DeserializeOwned>(ctx: &mut FileCtx<'_>, src: &str) -> Option<T> {
     }
 }
 
-/// Parses a file of `[[table]]`s and converts each one. When the file does not fit its
-/// type, each table is read on its own, so one bad table does not hide the others' problems.
+/// Parses a file of `[[table]]`s, a part of whole tables at a time (see [`parts`]), and
+/// converts each table. When a part does not fit its type, each of its tables is read on its
+/// own, so one bad table does not hide the others' problems.
 fn each<'s, F: DeserializeOwned, R, T>(
     ctx: &mut FileCtx<'s>,
     src: &str,
@@ -241,30 +243,35 @@ fn each<'s, F: DeserializeOwned, R, T>(
     convert: impl Fn(&mut FileCtx<'s>, &Spanned<R>) -> Option<T>,
     out: &mut Vec<T>,
 ) {
-    let whole = match toml::from_str::<F>(src) {
-        Ok(file) => {
-            out.extend(tables(file).iter().filter_map(|t| convert(ctx, t)));
-            return;
-        }
-        Err(e) => e,
-    };
-    let Some(starts) = table_starts(src) else {
-        // Not even generic TOML: a syntax error, reported once with its line.
-        let message = whole.message().to_string();
-        ctx.error(whole.span().map(|s| s.start), None, message);
-        return;
-    };
-    for (i, (start, slug)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map_or(src.len(), |next| next.0);
-        let Some(part) = src.get(*start..end) else { continue };
-        ctx.at(*start, slug.clone());
-        match toml::from_str::<F>(part) {
-            Ok(file) => out.extend(tables(file).iter().filter_map(|t| convert(ctx, t))),
-            Err(e) => {
-                let message = e.message().to_string();
-                ctx.at(*start, slug.clone());
-                ctx.error(e.span().map(|s| s.start), None, message);
-                ctx.unreadable.extend(slug.clone());
+    for range in parts::ranges(src, parts::TABLES_PER_PART) {
+        let base = range.start;
+        let Some(part) = src.get(range) else { continue };
+        ctx.at(base, None);
+        let whole = match toml::from_str::<F>(part) {
+            Ok(file) => {
+                out.extend(tables(file).iter().filter_map(|t| convert(ctx, t)));
+                continue;
+            }
+            Err(e) => e,
+        };
+        let Some(starts) = table_starts(part) else {
+            // Not even generic TOML: a syntax error, reported once with its line.
+            let message = whole.message().to_string();
+            ctx.error(whole.span().map(|s| s.start), None, message);
+            continue;
+        };
+        for (i, (start, slug)) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).map_or(part.len(), |next| next.0);
+            let Some(table) = part.get(*start..end) else { continue };
+            ctx.at(base + start, slug.clone());
+            match toml::from_str::<F>(table) {
+                Ok(file) => out.extend(tables(file).iter().filter_map(|t| convert(ctx, t))),
+                Err(e) => {
+                    let message = e.message().to_string();
+                    ctx.at(base + start, slug.clone());
+                    ctx.error(e.span().map(|s| s.start), None, message);
+                    ctx.unreadable.extend(slug.clone());
+                }
             }
         }
     }
