@@ -40,14 +40,16 @@ pub(super) const SEED_PENDING: &[u8] = b"seed_pending";
 /// Set with [`SEED_PENDING`] when that commit backfills the change log (see [`plan`]).
 const SEED_BACKFILL: &[u8] = b"seed_backfill";
 
-/// One entity's part of a commit.
-struct Step<'a> {
+/// One entity's part of a commit. Its records are built (the new one) and read from the store
+/// (the old one) only when its chunk is committed: a commit holds one chunk's records at a time.
+struct Step {
     id: Uuid,
     kind: Kind,
-    /// The stored record whose index keys go (the whole entity when nothing replaces it).
-    old: Option<&'a Record>,
-    /// The record written in its place.
-    new: Option<&'a Record>,
+    /// The kind of the stored record whose index keys go (the whole entity when nothing
+    /// replaces it).
+    old: Option<Kind>,
+    /// Whether the content's record is written in its place.
+    new: bool,
     /// What the change log records for the entity.
     log: ChangeOp,
     /// Whether the entity's value changes: then it is versioned and audited.
@@ -57,15 +59,15 @@ struct Step<'a> {
     shown_in: Vec<(Uuid, Kind)>,
 }
 
-impl Step<'_> {
+impl Step {
     fn writes(&self) -> bool {
-        self.old.is_some() || self.new.is_some()
+        self.old.is_some() || self.new
     }
 
     /// The order steps are committed in: writes of people before items before updates,
     /// removals the other way round.
     fn phase(&self) -> u8 {
-        let removal = self.old.is_some() && self.new.is_none();
+        let removal = self.old.is_some() && !self.new;
         match (removal, self.kind) {
             (false, Kind::Person | Kind::Series) => 0,
             (false, Kind::Update) => 2,
@@ -75,6 +77,13 @@ impl Step<'_> {
             (true, _) => 4,
         }
     }
+}
+
+/// A step with its records, while its chunk is committed.
+struct Write<'s> {
+    step: &'s Step,
+    old: Option<Record>,
+    new: Option<Record>,
 }
 
 impl Store {
@@ -92,53 +101,54 @@ impl Store {
         origin: Origin<'_>,
         max_chunks: usize,
     ) -> Result<Report, StoreError> {
-        let wanted = records::build(target)?;
-        let current = self.records()?;
+        let wanted = records::Builder::new(target);
+        let current = self.stored_ids()?;
         let mut report = Report::default();
         // A store from before the change log logs what it holds; remembered while a seed commit
         // is pending, since its first chunk starts the log.
         let backfill =
             (self.log_head()? == 0 && !current.is_empty()) || self.meta.contains_key(SEED_BACKFILL)?;
-        let mut steps = plan(&wanted, &current, target, backfill, &mut report);
+        let mut steps = self.plan(&wanted, &current, target, backfill, &mut report)?;
         steps.sort_by_key(Step::phase);
-        for step in steps.iter().filter(|s| s.audited) {
-            if let Some(new) = step.new {
-                report.versions.insert(new.id, self.last_version(new.id)? + 1);
-            }
+        for step in steps.iter().filter(|s| s.audited && s.new) {
+            report.versions.insert(step.id, self.last_version(step.id)? + 1);
         }
-        let marks = match origin {
-            Origin::Editor { .. } => self.marks_for(&steps)?,
-            Origin::Seed { .. } => BTreeMap::new(),
-        };
         let at_ms = now_ms();
         let mut revision = self.revision()?;
         let chunks: Vec<&[Step]> = if steps.is_empty() { vec![&[]] } else { steps.chunks(CHUNK).collect() };
         for (n, chunk) in chunks.iter().enumerate().take(max_chunks) {
             let (first, last) = (n == 0, n + 1 == chunks.len());
             revision += u64::from(chunk.iter().any(Step::writes));
-            let entries = audit_entries(chunk, origin, at_ms, &report.versions)?;
+            let writes =
+                chunk.iter().map(|step| self.write_of(step, &wanted)).collect::<Result<Vec<_>, _>>()?;
+            let marks = match origin {
+                Origin::Editor { .. } => self.marks_for(&writes)?,
+                Origin::Seed { .. } => BTreeMap::new(),
+            };
+            let entries = audit_entries(&writes, origin, at_ms, &report.versions)?;
             let mut counts = Deltas::default();
-            for step in chunk.iter() {
-                for (tree, key) in step.old.iter().flat_map(|r| &r.index) {
+            for write in &writes {
+                for (tree, key) in write.old.iter().flat_map(|r| &r.index) {
                     counts.add(*tree, key, -1);
                 }
-                for (tree, key) in step.new.iter().flat_map(|r| &r.index) {
+                for (tree, key) in write.new.iter().flat_map(|r| &r.index) {
                     counts.add(*tree, key, 1);
                 }
             }
             let logged = self.db_transaction(|tx| {
-                for step in chunk.iter() {
-                    if let Some(old) = step.old {
-                        tx.remove(old, step.new.is_none())?;
+                for write in &writes {
+                    if let Some(old) = &write.old {
+                        tx.remove(old, write.new.is_none())?;
                     }
-                    if let Some(new) = step.new {
+                    if let Some(new) = &write.new {
                         tx.insert(new)?;
                     }
-                    if let Some(version) = report.versions.get(&step.id) {
-                        tx.versions.insert(step.id.as_bytes(), &version.to_be_bytes())?;
+                    let id = write.step.id;
+                    if let Some(version) = report.versions.get(&id) {
+                        tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
                     }
-                    if let Some(mark) = marks.get(&step.id) {
-                        tx.edits.insert(step.id.as_bytes(), mark.as_slice())?;
+                    if let Some(mark) = marks.get(&id) {
+                        tx.edits.insert(id.as_bytes(), mark.as_slice())?;
                     }
                 }
                 counts.apply(tx.counts)?;
@@ -182,19 +192,102 @@ impl Store {
         Ok(self.meta.get(SEED_PENDING)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// What it takes to go from the store's `current` entities to `wanted`, one step per
+    /// entity, and the report's lists. Entities in both are compared record by record, one at
+    /// a time. `backfill`: the store predates the change log, so what it already holds is
+    /// logged too.
+    fn plan(
+        &self,
+        wanted: &records::Builder<'_>,
+        current: &BTreeMap<Uuid, Kind>,
+        target: &Content,
+        backfill: bool,
+        report: &mut Report,
+    ) -> Result<Vec<Step>, StoreError> {
+        let mut steps = Vec::new();
+        for (id, kind, slug) in wanted.entities() {
+            let step = |old, log, audited| Step { id, kind, old, new: true, log, audited, shown_in: vec![] };
+            let Some(&stored) = current.get(&id) else {
+                report.added.push((kind, slug.clone()));
+                steps.push(step(None, ChangeOp::Created, true));
+                continue;
+            };
+            let old = self.stored_record(id, stored)?;
+            let new = wanted.record(&id)?.ok_or_else(|| bad_key("planned record"))?;
+            if old != new {
+                report.changed.push((kind, slug.clone()));
+                steps.push(step(Some(stored), ChangeOp::Updated, old.value != new.value));
+            } else if backfill {
+                // Rewritten over itself (old keys out, the same keys in), so the counters hold.
+                steps.push(step(Some(stored), ChangeOp::Created, false));
+            }
+        }
+        for (&id, &kind) in current {
+            if !wanted.contains(&id) {
+                report.removed.push((kind, self.stored_record(id, kind)?.slug));
+                steps.push(Step {
+                    id,
+                    kind,
+                    old: Some(kind),
+                    new: false,
+                    log: ChangeOp::Deleted,
+                    audited: true,
+                    shown_in: vec![],
+                });
+            }
+        }
+        // An item shows its people's names: when a person changes, so does what the item's
+        // clients display, so the item is logged as updated too (its record is unchanged), by the
+        // first of its renamed people's steps.
+        let renamed = |s: &Step| s.kind == Kind::Person && s.log == ChangeOp::Updated;
+        if steps.iter().any(renamed) {
+            let mut items_of: HashMap<Uuid, Vec<(Uuid, Kind)>> = HashMap::new();
+            for item in &target.items {
+                for p in &item.people {
+                    items_of
+                        .entry(entity_id(Kind::Person, &p.person))
+                        .or_default()
+                        .push((item.id, item.kind()));
+                }
+            }
+            let mut logged: HashSet<Uuid> = steps.iter().map(|s| s.id).collect();
+            for step in steps.iter_mut().filter(|s| renamed(s)) {
+                for (id, kind) in items_of.get(&step.id).into_iter().flatten() {
+                    if logged.insert(*id) {
+                        step.shown_in.push((*id, *kind));
+                    }
+                }
+            }
+        }
+        for list in [&mut report.added, &mut report.changed, &mut report.removed] {
+            list.sort();
+        }
+        Ok(steps)
+    }
+
+    /// A step's records: the new one built, the old one read from the store.
+    fn write_of<'s>(&self, step: &'s Step, wanted: &records::Builder<'_>) -> Result<Write<'s>, StoreError> {
+        let old = step.old.map(|kind| self.stored_record(step.id, kind)).transpose()?;
+        let new = match step.new {
+            true => Some(wanted.record(&step.id)?.ok_or_else(|| bad_key("planned record"))?),
+            false => None,
+        };
+        Ok(Write { step, old, new })
+    }
+
     /// The edit marks an editor's change adds: entities it touches for the first time get
     /// the seed's version of them as their baseline (what the store held until now).
-    fn marks_for(&self, steps: &[Step]) -> Result<BTreeMap<Uuid, Vec<u8>>, StoreError> {
+    fn marks_for(&self, writes: &[Write]) -> Result<BTreeMap<Uuid, Vec<u8>>, StoreError> {
         let mut out = BTreeMap::new();
-        for step in steps.iter().filter(|s| s.audited) {
-            if self.edits.contains_key(step.id.as_bytes())? {
+        for write in writes.iter().filter(|w| w.step.audited) {
+            if self.edits.contains_key(write.step.id.as_bytes())? {
                 continue;
             }
-            let baseline = match step.old {
+            let baseline = match &write.old {
                 Some(r) => super::edits::fingerprint(&self.decode(r.kind, &r.value)?),
                 None => None,
             };
-            out.insert(step.id, serde_json::to_vec(&super::EditMark { baseline })?);
+            out.insert(write.step.id, serde_json::to_vec(&super::EditMark { baseline })?);
         }
         Ok(out)
     }
@@ -210,83 +303,9 @@ impl Store {
     }
 }
 
-/// What it takes to go from `current` to `wanted`, one step per entity, and the report's lists.
-/// `backfill`: the store predates the change log, so what it already holds is logged too.
-fn plan<'a>(
-    wanted: &'a BTreeMap<Uuid, Record>,
-    current: &'a BTreeMap<Uuid, Record>,
-    target: &Content,
-    backfill: bool,
-    report: &mut Report,
-) -> Vec<Step<'a>> {
-    let mut steps = Vec::new();
-    for (id, new) in wanted {
-        let step = |old, log, audited| Step {
-            id: *id,
-            kind: new.kind,
-            old,
-            new: Some(new),
-            log,
-            audited,
-            shown_in: vec![],
-        };
-        match current.get(id) {
-            // Rewritten over itself (old keys out, the same keys in), so the counters hold.
-            Some(old) if old == new && backfill => steps.push(step(Some(old), ChangeOp::Created, false)),
-            Some(old) if old == new => {}
-            None => {
-                report.added.push((new.kind, new.slug.clone()));
-                steps.push(step(None, ChangeOp::Created, true));
-            }
-            Some(old) => {
-                report.changed.push((new.kind, new.slug.clone()));
-                steps.push(step(Some(old), ChangeOp::Updated, old.value != new.value));
-            }
-        }
-    }
-    for (id, old) in current {
-        if !wanted.contains_key(id) {
-            report.removed.push((old.kind, old.slug.clone()));
-            steps.push(Step {
-                id: *id,
-                kind: old.kind,
-                old: Some(old),
-                new: None,
-                log: ChangeOp::Deleted,
-                audited: true,
-                shown_in: vec![],
-            });
-        }
-    }
-    // An item shows its people's names: when a person changes, so does what the item's
-    // clients display, so the item is logged as updated too (its record is unchanged), by the
-    // first of its renamed people's steps.
-    let renamed = |s: &Step| s.kind == Kind::Person && s.log == ChangeOp::Updated;
-    if steps.iter().any(renamed) {
-        let mut items_of: HashMap<Uuid, Vec<(Uuid, Kind)>> = HashMap::new();
-        for item in &target.items {
-            for p in &item.people {
-                items_of.entry(entity_id(Kind::Person, &p.person)).or_default().push((item.id, item.kind()));
-            }
-        }
-        let mut logged: HashSet<Uuid> = steps.iter().map(|s| s.id).collect();
-        for step in steps.iter_mut().filter(|s| renamed(s)) {
-            for (id, kind) in items_of.get(&step.id).into_iter().flatten() {
-                if logged.insert(*id) {
-                    step.shown_in.push((*id, *kind));
-                }
-            }
-        }
-    }
-    for list in [&mut report.added, &mut report.changed, &mut report.removed] {
-        list.sort();
-    }
-    steps
-}
-
-/// The audit entries of a chunk's steps; built per chunk, since each holds whole entities.
+/// The audit entries of a chunk's writes; built per chunk, since each holds whole entities.
 fn audit_entries(
-    chunk: &[Step],
+    writes: &[Write],
     origin: Origin<'_>,
     at_ms: u64,
     versions: &BTreeMap<Uuid, u64>,
@@ -296,23 +315,23 @@ fn audit_entries(
         Origin::Seed { .. } => (SEED_ACTOR, "seed"),
     };
     let json = |r: Option<&Record>| r.map(|r| serde_json::from_slice(&r.value)).transpose();
-    chunk
+    writes
         .iter()
-        .filter(|s| s.audited)
-        .map(|s| {
-            let r = s.new.or(s.old).ok_or_else(|| bad_key("audited record"))?;
+        .filter(|w| w.step.audited)
+        .map(|w| {
+            let r = w.new.as_ref().or(w.old.as_ref()).ok_or_else(|| bad_key("audited record"))?;
             Ok(AuditEntry {
                 seq: 0,
                 at_ms,
                 actor: actor.to_string(),
                 operation: operation.to_string(),
-                id: s.id,
-                kind: s.kind,
+                id: w.step.id,
+                kind: w.step.kind,
                 slug: r.slug.to_string(),
-                op: s.log,
-                version: versions.get(&s.id).copied(),
-                before: json(s.old)?,
-                after: json(s.new)?,
+                op: w.step.log,
+                version: versions.get(&w.step.id).copied(),
+                before: json(w.old.as_ref())?,
+                after: json(w.new.as_ref())?,
             })
         })
         .collect()

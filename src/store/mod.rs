@@ -300,22 +300,27 @@ impl Store {
         Ok(report)
     }
 
-    /// Every stored record, as [`records::build`] would build it.
-    fn records(&self) -> Result<BTreeMap<Uuid, Record>, StoreError> {
+    /// Every stored entity's id and kind.
+    fn stored_ids(&self) -> Result<BTreeMap<Uuid, Kind>, StoreError> {
         let mut out = BTreeMap::new();
         for entry in self.ids.iter() {
             let (id, tag) = entry?;
             let id = Uuid::from_slice(&id).map_err(|e| StoreError::BadKey(e.to_string()))?;
             let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
-            let value = self.kind_tree(kind).get(id.as_bytes())?.ok_or_else(|| bad_key("missing entity"))?;
-            let index: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(id.as_bytes())? {
-                Some(v) => serde_json::from_slice(&v)?,
-                None => Vec::new(),
-            };
-            let slug = self.decode(kind, &value)?.slug().clone();
-            out.insert(id, Record { id, kind, slug, value: value.to_vec(), index });
+            out.insert(id, kind);
         }
         Ok(out)
+    }
+
+    /// A stored entity's record, as [`records::Builder`] builds it.
+    fn stored_record(&self, id: Uuid, kind: Kind) -> Result<Record, StoreError> {
+        let value = self.kind_tree(kind).get(id.as_bytes())?.ok_or_else(|| bad_key("missing entity"))?;
+        let index: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(id.as_bytes())? {
+            Some(v) => serde_json::from_slice(&v)?,
+            None => Vec::new(),
+        };
+        let slug = self.decode(kind, &value)?.slug().clone();
+        Ok(Record { id, kind, slug, value: value.to_vec(), index })
     }
 
     fn all_trees(&self) -> Vec<Tree> {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::keys::{self, IndexTree, Scope};
 use super::StoreError;
-use crate::domain::{entity_id, Content, Item, Kind, Slug};
+use crate::domain::{entity_id, Content, Item, Kind, Person, Series, Slug, Update};
 
 /// One entity as the store holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,47 +37,120 @@ fn person_ids(item: &Item) -> Vec<Uuid> {
     ids.into_iter().collect()
 }
 
-/// Builds every record of the content. People and updates are indexed by the years and people of
-/// the items they take part in, so `people(year:)` and `updates(person:)` read ranges too.
-pub fn build(seed: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
-    let mut out = BTreeMap::new();
-    let mut person_years: HashMap<Uuid, BTreeSet<u16>> = HashMap::new();
-    let mut co_people: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();
-    let items_by_slug: HashMap<&Slug, &Item> = seed.items.iter().map(|i| (&i.slug, i)).collect();
-    // Items of the same date keep the order they have on the page.
-    let page_index: HashMap<&Slug, u16> = seed.updates.iter().flat_map(|u| &u.items).zip(0u16..).collect();
+/// One entity of the content, borrowed.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Item(&'a Item),
+    Person(&'a Person),
+    Update(&'a Update),
+    Series(&'a Series),
+}
 
-    for item in &seed.items {
-        let years: Vec<u16> = item.year().into_iter().collect();
-        let people = person_ids(item);
-        for p in &people {
-            person_years.entry(*p).or_default().extend(&years);
-            co_people.entry(*p).or_default().extend(people.iter().filter(|q| *q != p));
+/// Builds a content's records one at a time, so a commit holds only a chunk's worth of them
+/// (100,000 items' records took 250 MiB at once). What an entity's index keys need from the
+/// others (its people's years and co-people, an update's people, the page order) is gathered
+/// once, when the builder is made.
+pub struct Builder<'a> {
+    entities: BTreeMap<Uuid, Source<'a>>,
+    person_years: HashMap<Uuid, BTreeSet<u16>>,
+    co_people: HashMap<Uuid, BTreeSet<Uuid>>,
+    items_by_slug: HashMap<&'a Slug, &'a Item>,
+    /// Items of the same date keep the order they have on the page.
+    page_index: HashMap<&'a Slug, u16>,
+}
+
+impl<'a> Builder<'a> {
+    /// People and updates are indexed by the years and people of the items they take part in,
+    /// so `people(year:)` and `updates(person:)` read ranges too.
+    pub fn new(content: &'a Content) -> Self {
+        let mut person_years: HashMap<Uuid, BTreeSet<u16>> = HashMap::new();
+        let mut co_people: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();
+        for item in &content.items {
+            let people = person_ids(item);
+            for p in &people {
+                person_years.entry(*p).or_default().extend(item.year());
+                co_people.entry(*p).or_default().extend(people.iter().filter(|q| *q != p));
+            }
         }
-        let mut index = Vec::new();
-        for scope in Scope::of_item(item) {
-            let order = keys::item_order(scope, item, page_index.get(&item.slug).copied());
-            keys::entries(scope.tag(), &order, &years, &people, &mut index);
+        let entities = (content.items.iter().map(|i| (i.id, Source::Item(i))))
+            .chain(content.people.iter().map(|p| (p.id, Source::Person(p))))
+            .chain(content.updates.iter().map(|u| (u.id, Source::Update(u))))
+            .chain(content.series.iter().map(|s| (s.id, Source::Series(s))))
+            .collect();
+        Builder {
+            entities,
+            person_years,
+            co_people,
+            items_by_slug: content.items.iter().map(|i| (&i.slug, i)).collect(),
+            page_index: content.updates.iter().flat_map(|u| &u.items).zip(0u16..).collect(),
         }
-        out.insert(item.id, record(item.id, item.kind(), &item.slug, item, index)?);
     }
-    for person in &seed.people {
-        let years: Vec<u16> = person_years.get(&person.id).into_iter().flatten().copied().collect();
-        let people: Vec<Uuid> = co_people.get(&person.id).into_iter().flatten().copied().collect();
+
+    /// Every entity's id, kind and slug, in id order.
+    pub fn entities(&self) -> impl Iterator<Item = (Uuid, Kind, &'a Slug)> + '_ {
+        self.entities.iter().map(|(id, source)| match *source {
+            Source::Item(i) => (*id, i.kind(), &i.slug),
+            Source::Person(p) => (*id, Kind::Person, &p.slug),
+            Source::Update(u) => (*id, Kind::Update, &u.slug),
+            Source::Series(s) => (*id, Kind::Series, &s.slug),
+        })
+    }
+
+    pub fn contains(&self, id: &Uuid) -> bool {
+        self.entities.contains_key(id)
+    }
+
+    /// The record of the entity `id`, if the content has it.
+    pub fn record(&self, id: &Uuid) -> Result<Option<Record>, StoreError> {
+        let Some(source) = self.entities.get(id) else { return Ok(None) };
         let mut index = Vec::new();
-        keys::entries(Kind::Person.tag(), &keys::person_order(person), &years, &people, &mut index);
-        out.insert(person.id, record(person.id, Kind::Person, &person.slug, person, index)?);
+        let record = match *source {
+            Source::Item(item) => {
+                let years: Vec<u16> = item.year().into_iter().collect();
+                let people = person_ids(item);
+                for scope in Scope::of_item(item) {
+                    let order = keys::item_order(scope, item, self.page_index.get(&item.slug).copied());
+                    keys::entries(scope.tag(), &order, &years, &people, &mut index);
+                }
+                record(item.id, item.kind(), &item.slug, item, index)
+            }
+            Source::Person(person) => {
+                let years: Vec<u16> =
+                    self.person_years.get(&person.id).into_iter().flatten().copied().collect();
+                let people: Vec<Uuid> =
+                    self.co_people.get(&person.id).into_iter().flatten().copied().collect();
+                keys::entries(Kind::Person.tag(), &keys::person_order(person), &years, &people, &mut index);
+                record(person.id, Kind::Person, &person.slug, person, index)
+            }
+            Source::Update(update) => {
+                let people: BTreeSet<Uuid> = (update.items.iter())
+                    .filter_map(|s| self.items_by_slug.get(s))
+                    .flat_map(|i| person_ids(i))
+                    .collect();
+                let people: Vec<Uuid> = people.into_iter().collect();
+                keys::entries(
+                    Kind::Update.tag(),
+                    &keys::update_order(update),
+                    &[update.year],
+                    &people,
+                    &mut index,
+                );
+                record(update.id, Kind::Update, &update.slug, update, index)
+            }
+            Source::Series(series) => record(series.id, Kind::Series, &series.slug, series, index),
+        };
+        record.map(Some)
     }
-    for update in &seed.updates {
-        let people: BTreeSet<Uuid> =
-            update.items.iter().filter_map(|s| items_by_slug.get(s)).flat_map(|i| person_ids(i)).collect();
-        let people: Vec<Uuid> = people.into_iter().collect();
-        let mut index = Vec::new();
-        keys::entries(Kind::Update.tag(), &keys::update_order(update), &[update.year], &people, &mut index);
-        out.insert(update.id, record(update.id, Kind::Update, &update.slug, update, index)?);
-    }
-    if let Some(series) = &seed.series {
-        out.insert(series.id, record(series.id, Kind::Series, &series.slug, series, Vec::new())?);
+}
+
+/// Builds every record of the content at once (for checking a whole store).
+pub fn build(content: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
+    let builder = Builder::new(content);
+    let mut out = BTreeMap::new();
+    for (id, _, _) in builder.entities() {
+        if let Some(record) = builder.record(&id)? {
+            out.insert(id, record);
+        }
     }
     Ok(out)
 }
