@@ -73,7 +73,7 @@ impl Store {
         let mut expected: BTreeSet<(IndexTree, Vec<u8>)> = BTreeSet::new();
         for record in wanted.values() {
             let stored: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(record.id.as_bytes())? {
-                Some(v) => serde_json::from_slice(&v)?,
+                Some(v) => records::decode_index(&v)?,
                 None => Vec::new(),
             };
             if stored != record.index {

@@ -381,7 +381,7 @@ impl<'a> TxTrees<'a> {
         for (tree, key) in &r.index {
             self.indexes[tree].insert(key.as_slice(), &[r.kind.tag()])?;
         }
-        let keys = serde_json::to_vec(&r.index).map_err(|e| ConflictableTransactionError::Abort(e.into()))?;
+        let keys = records::encode_index(&r.index).map_err(ConflictableTransactionError::Abort)?;
         self.index_keys.insert(id, keys)?;
         Ok(())
     }

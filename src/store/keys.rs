@@ -118,6 +118,20 @@ impl IndexTree {
     pub const ALL: [IndexTree; 4] =
         [IndexTree::Kind, IndexTree::Year, IndexTree::Person, IndexTree::PersonYear];
 
+    /// The tree's byte in a record's stored index keys (so never renumbered).
+    pub fn tag(self) -> u8 {
+        match self {
+            IndexTree::Kind => 0,
+            IndexTree::Year => 1,
+            IndexTree::Person => 2,
+            IndexTree::PersonYear => 3,
+        }
+    }
+
+    pub fn from_tag(tag: u8) -> Option<IndexTree> {
+        IndexTree::ALL.into_iter().find(|t| t.tag() == tag)
+    }
+
     pub fn tree_name(self) -> &'static str {
         match self {
             IndexTree::Kind => "idx_kind",

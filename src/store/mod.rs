@@ -316,7 +316,7 @@ impl Store {
     fn stored_record(&self, id: Uuid, kind: Kind) -> Result<Record, StoreError> {
         let value = self.kind_tree(kind).get(id.as_bytes())?.ok_or_else(|| bad_key("missing entity"))?;
         let index: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(id.as_bytes())? {
-            Some(v) => serde_json::from_slice(&v)?,
+            Some(v) => records::decode_index(&v)?,
             None => Vec::new(),
         };
         let slug = self.decode(kind, &value)?.slug().clone();

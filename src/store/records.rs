@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 use super::keys::{self, IndexTree, Scope};
-use super::StoreError;
+use super::{bad_key, StoreError};
 use crate::domain::{entity_id, Content, Item, Kind, Person, Series, Slug, Update};
 
 /// One entity as the store holds it.
@@ -153,4 +153,64 @@ pub fn build(content: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
         }
     }
     Ok(out)
+}
+
+/// The first byte of [`encode_index`]'s form. Stores written before it hold JSON, which starts
+/// with `[`, and are still read.
+const INDEX_FORM: u8 = 1;
+
+/// A record's index keys as the `index_keys` tree stores them: per key, its tree's tag, its
+/// length (two bytes) and its bytes. JSON took 1.7 KB an entity, the largest tree of a store
+/// (181 of 430 MB at 100,000 items); this takes a third of that, and seeding writes that much less.
+pub fn encode_index(index: &[(IndexTree, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(1 + index.iter().map(|(_, key)| 3 + key.len()).sum::<usize>());
+    out.push(INDEX_FORM);
+    for (tree, key) in index {
+        let len = u16::try_from(key.len()).map_err(|_| bad_key("index key longer than 64 KiB"))?;
+        out.push(tree.tag());
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(key);
+    }
+    Ok(out)
+}
+
+/// Reads what [`encode_index`] wrote, or the JSON of older stores.
+pub fn decode_index(bytes: &[u8]) -> Result<Vec<(IndexTree, Vec<u8>)>, StoreError> {
+    let Some((&INDEX_FORM, mut rest)) = bytes.split_first() else {
+        return Ok(serde_json::from_slice(bytes)?);
+    };
+    let mut out = Vec::new();
+    while let [tag, high, low, tail @ ..] = rest {
+        let tree = IndexTree::from_tag(*tag).ok_or_else(|| bad_key("index tree tag"))?;
+        let len = usize::from(u16::from_be_bytes([*high, *low]));
+        let key = tail.get(..len).ok_or_else(|| bad_key("index key cut short"))?;
+        out.push((tree, key.to_vec()));
+        rest = &tail[len..];
+    }
+    match rest {
+        [] => Ok(out),
+        _ => Err(bad_key("index key cut short")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_keys_round_trip_and_older_json_is_still_read() -> Result<(), StoreError> {
+        let index = vec![
+            (IndexTree::Kind, vec![1, 2, 3]),
+            (IndexTree::PersonYear, vec![0; 300]),
+            (IndexTree::Year, vec![]),
+        ];
+        let bytes = encode_index(&index)?;
+        assert_eq!(bytes.len(), 1 + 3 * 3 + 3 + 300);
+        assert_eq!(decode_index(&bytes)?, index);
+        assert_eq!(decode_index(&encode_index(&[])?)?, vec![]);
+        assert_eq!(decode_index(&serde_json::to_vec(&index)?)?, index);
+        assert!(decode_index(&bytes[..bytes.len() - 1]).is_err());
+        assert!(decode_index(&[INDEX_FORM, 9, 0, 0]).is_err());
+        Ok(())
+    }
 }
