@@ -124,7 +124,9 @@ pub struct Store {
 const SEED_DIGEST: &[u8] = b"seed_digest";
 /// The layout of keys and values. Part of the stored seed digest, so a binary with a new layout
 /// re-applies even an unchanged seed, and the record-by-record diff rewrites what changed.
-const STORE_FORMAT: &str = "store-format-3";
+/// 4: index keys in binary (a format-3 binary would fail on them: it now refuses at start-up,
+/// when it re-applies the seed, rather than at its first edit).
+const STORE_FORMAT: &str = "store-format-4";
 const REVISION: &[u8] = b"revision";
 const STORE_ID: &[u8] = b"store_id";
 const SYNC_SECRET: &[u8] = b"sync_secret";

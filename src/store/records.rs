@@ -156,17 +156,19 @@ pub fn build(content: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
 }
 
 /// The first byte of [`encode_index`]'s form. Stores written before it hold JSON, which starts
-/// with `[`, and are still read.
-const INDEX_FORM: u8 = 1;
+/// with `[`, or form 1 (two-byte lengths, written by 1b67ebf only); both are still read.
+const INDEX_FORM: u8 = 2;
+const INDEX_FORM_SHORT: u8 = 1;
 
 /// A record's index keys as the `index_keys` tree stores them: per key, its tree's tag, its
-/// length (two bytes) and its bytes. JSON took 1.7 KB an entity, the largest tree of a store
-/// (181 of 430 MB at 100,000 items); this takes a third of that, and seeding writes that much less.
+/// length (four bytes: a person's key holds their name, which has no set limit) and its bytes.
+/// JSON took 1.7 KB an entity, the largest tree of a store (181 of 430 MB at 100,000 items);
+/// this takes a third of that, and seeding writes that much less.
 pub fn encode_index(index: &[(IndexTree, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
-    let mut out = Vec::with_capacity(1 + index.iter().map(|(_, key)| 3 + key.len()).sum::<usize>());
+    let mut out = Vec::with_capacity(1 + index.iter().map(|(_, key)| 5 + key.len()).sum::<usize>());
     out.push(INDEX_FORM);
     for (tree, key) in index {
-        let len = u16::try_from(key.len()).map_err(|_| bad_key("index key longer than 64 KiB"))?;
+        let len = u32::try_from(key.len()).map_err(|_| bad_key("index key longer than 4 GiB"))?;
         out.push(tree.tag());
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(key);
@@ -174,23 +176,24 @@ pub fn encode_index(index: &[(IndexTree, Vec<u8>)]) -> Result<Vec<u8>, StoreErro
     Ok(out)
 }
 
-/// Reads what [`encode_index`] wrote, or the JSON of older stores.
+/// Reads what [`encode_index`] wrote, or the forms of older stores.
 pub fn decode_index(bytes: &[u8]) -> Result<Vec<(IndexTree, Vec<u8>)>, StoreError> {
-    let Some((&INDEX_FORM, mut rest)) = bytes.split_first() else {
-        return Ok(serde_json::from_slice(bytes)?);
+    let (width, mut rest) = match bytes.split_first() {
+        Some((&INDEX_FORM, rest)) => (4, rest),
+        Some((&INDEX_FORM_SHORT, rest)) => (2, rest),
+        _ => return Ok(serde_json::from_slice(bytes)?),
     };
+    let cut_short = || bad_key("index key cut short");
     let mut out = Vec::new();
-    while let [tag, high, low, tail @ ..] = rest {
+    while let Some((tag, tail)) = rest.split_first() {
         let tree = IndexTree::from_tag(*tag).ok_or_else(|| bad_key("index tree tag"))?;
-        let len = usize::from(u16::from_be_bytes([*high, *low]));
-        let key = tail.get(..len).ok_or_else(|| bad_key("index key cut short"))?;
+        let (len, tail) = tail.split_at_checked(width).ok_or_else(cut_short)?;
+        let len = len.iter().fold(0usize, |n, b| n << 8 | usize::from(*b));
+        let (key, tail) = tail.split_at_checked(len).ok_or_else(cut_short)?;
         out.push((tree, key.to_vec()));
-        rest = &tail[len..];
+        rest = tail;
     }
-    match rest {
-        [] => Ok(out),
-        _ => Err(bad_key("index key cut short")),
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -205,12 +208,19 @@ mod tests {
             (IndexTree::Year, vec![]),
         ];
         let bytes = encode_index(&index)?;
-        assert_eq!(bytes.len(), 1 + 3 * 3 + 3 + 300);
+        assert_eq!(bytes.len(), 1 + 3 * 5 + 3 + 300);
         assert_eq!(decode_index(&bytes)?, index);
         assert_eq!(decode_index(&encode_index(&[])?)?, vec![]);
         assert_eq!(decode_index(&serde_json::to_vec(&index)?)?, index);
         assert!(decode_index(&bytes[..bytes.len() - 1]).is_err());
-        assert!(decode_index(&[INDEX_FORM, 9, 0, 0]).is_err());
+        assert!(decode_index(&[INDEX_FORM, 9, 0, 0, 0, 0]).is_err());
+        let long = vec![(IndexTree::Person, vec![7; 70_000])];
+        assert_eq!(decode_index(&encode_index(&long)?)?, long);
+        let short_form = [INDEX_FORM_SHORT, 0, 0, 2, 8, 9, 3, 0, 0];
+        assert_eq!(
+            decode_index(&short_form)?,
+            vec![(IndexTree::Kind, vec![8, 9]), (IndexTree::PersonYear, vec![])]
+        );
         Ok(())
     }
 }
