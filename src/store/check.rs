@@ -72,10 +72,7 @@ impl Store {
         let wanted = records::build(&content)?;
         let mut expected: BTreeSet<(IndexTree, Vec<u8>)> = BTreeSet::new();
         for record in wanted.values() {
-            let stored: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(record.id.as_bytes())? {
-                Some(v) => records::decode_index(&v)?,
-                None => Vec::new(),
-            };
+            let stored = self.stored_index(record.id)?;
             if stored != record.index {
                 problems.push(format!(
                     "{}/{}: its list of index keys is out of date",

@@ -102,7 +102,7 @@ impl Store {
         max_chunks: usize,
     ) -> Result<Report, StoreError> {
         let wanted = records::Builder::new(target);
-        let current = self.stored_ids()?;
+        let current: BTreeMap<Uuid, Kind> = self.ids().collect::<Result<_, _>>()?;
         let mut report = Report::default();
         // A store from before the change log logs what it holds; remembered while a seed commit
         // is pending, since its first chunk starts the log.
@@ -213,7 +213,7 @@ impl Store {
                 continue;
             };
             let old = self.stored_record(id, stored)?;
-            let new = wanted.record(&id)?.ok_or_else(|| bad_key("planned record"))?;
+            let new = wanted.record(&id)?;
             if old != new {
                 report.changed.push((kind, slug.clone()));
                 steps.push(step(Some(stored), ChangeOp::Updated, old.value != new.value));
@@ -268,10 +268,7 @@ impl Store {
     /// A step's records: the new one built, the old one read from the store.
     fn write_of<'s>(&self, step: &'s Step, wanted: &records::Builder<'_>) -> Result<Write<'s>, StoreError> {
         let old = step.old.map(|kind| self.stored_record(step.id, kind)).transpose()?;
-        let new = match step.new {
-            true => Some(wanted.record(&step.id)?.ok_or_else(|| bad_key("planned record"))?),
-            false => None,
-        };
+        let new = step.new.then(|| wanted.record(&step.id)).transpose()?;
         Ok(Write { step, old, new })
     }
 

@@ -302,27 +302,20 @@ impl Store {
         Ok(report)
     }
 
-    /// Every stored entity's id and kind.
-    fn stored_ids(&self) -> Result<BTreeMap<Uuid, Kind>, StoreError> {
-        let mut out = BTreeMap::new();
-        for entry in self.ids.iter() {
-            let (id, tag) = entry?;
-            let id = Uuid::from_slice(&id).map_err(|e| StoreError::BadKey(e.to_string()))?;
-            let kind = tag.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(|| bad_key("kind tag"))?;
-            out.insert(id, kind);
-        }
-        Ok(out)
-    }
-
     /// A stored entity's record, as [`records::Builder`] builds it.
     fn stored_record(&self, id: Uuid, kind: Kind) -> Result<Record, StoreError> {
         let value = self.kind_tree(kind).get(id.as_bytes())?.ok_or_else(|| bad_key("missing entity"))?;
-        let index: Vec<(IndexTree, Vec<u8>)> = match self.index_keys.get(id.as_bytes())? {
-            Some(v) => records::decode_index(&v)?,
-            None => Vec::new(),
-        };
+        let index = self.stored_index(id)?;
         let slug = self.decode(kind, &value)?.slug().clone();
         Ok(Record { id, kind, slug, value: value.to_vec(), index })
+    }
+
+    /// The index keys stored for an entity (none when it has no entry).
+    fn stored_index(&self, id: Uuid) -> Result<Vec<(IndexTree, Vec<u8>)>, StoreError> {
+        match self.index_keys.get(id.as_bytes())? {
+            Some(v) => records::decode_index(&v),
+            None => Ok(Vec::new()),
+        }
     }
 
     fn all_trees(&self) -> Vec<Tree> {

@@ -100,11 +100,11 @@ impl<'a> Builder<'a> {
         self.entities.contains_key(id)
     }
 
-    /// The record of the entity `id`, if the content has it.
-    pub fn record(&self, id: &Uuid) -> Result<Option<Record>, StoreError> {
-        let Some(source) = self.entities.get(id) else { return Ok(None) };
+    /// The record of the entity `id`, one of [`Builder::entities`].
+    pub fn record(&self, id: &Uuid) -> Result<Record, StoreError> {
+        let source = self.entities.get(id).ok_or_else(|| bad_key("entity not in the content"))?;
         let mut index = Vec::new();
-        let record = match *source {
+        match *source {
             Source::Item(item) => {
                 let years: Vec<u16> = item.year().into_iter().collect();
                 let people = person_ids(item);
@@ -138,8 +138,7 @@ impl<'a> Builder<'a> {
                 record(update.id, Kind::Update, &update.slug, update, index)
             }
             Source::Series(series) => record(series.id, Kind::Series, &series.slug, series, index),
-        };
-        record.map(Some)
+        }
     }
 }
 
@@ -148,9 +147,7 @@ pub fn build(content: &Content) -> Result<BTreeMap<Uuid, Record>, StoreError> {
     let builder = Builder::new(content);
     let mut out = BTreeMap::new();
     for (id, _, _) in builder.entities() {
-        if let Some(record) = builder.record(&id)? {
-            out.insert(id, record);
-        }
+        out.insert(id, builder.record(&id)?);
     }
     Ok(out)
 }
