@@ -89,7 +89,7 @@ impl Catalog {
         if store.seed_pending()?.is_some() {
             tracing::warn!("the last seed commit was cut short (a crash?): applying the seed finishes it");
         }
-        match store.apply_seed(&seed) {
+        match store.apply_seed_before_serving(&seed) {
             Ok(report) => log_report(&report),
             Err(e @ StoreError::SeedConflict(_)) => {
                 tracing::error!("seed not applied, the store serves what it holds: {e}")

@@ -5,9 +5,10 @@
 //! the last number handed out.
 
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::transaction::ConflictableTransactionError;
 use uuid::Uuid;
 
+use super::writes::{WriteResult, Writes};
 use super::{be_u64, ChangeOp, Store, StoreError};
 use crate::domain::Kind;
 
@@ -33,14 +34,10 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-const AUDIT_HEAD: &[u8] = b"audit_head";
+pub(super) const AUDIT_HEAD: &[u8] = b"audit_head";
 
-/// Appends an entry inside a transaction, numbering it.
-pub(super) fn append(
-    meta: &TransactionalTree,
-    audit: &TransactionalTree,
-    mut entry: AuditEntry,
-) -> Result<(), ConflictableTransactionError<StoreError>> {
+/// Appends an entry with a chunk's other writes, numbering it.
+pub(super) fn append(meta: &impl Writes, audit: &impl Writes, mut entry: AuditEntry) -> WriteResult {
     let seq = meta.get(AUDIT_HEAD)?.map_or(0, |v| be_u64(&v)) + 1;
     entry.seq = seq;
     let value = serde_json::to_vec(&entry).map_err(|e| ConflictableTransactionError::Abort(e.into()))?;

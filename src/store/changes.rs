@@ -10,9 +10,10 @@
 //! (UUID → the sequence number of its entry).
 
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::transaction::ConflictableTransactionError;
 use uuid::Uuid;
 
+use super::writes::{WriteResult, Writes};
 use super::{be_u64, Store, StoreError};
 use crate::domain::Kind;
 
@@ -50,14 +51,14 @@ pub struct ChangePage {
 /// The meta key of the highest sequence number handed out.
 pub(super) const LOG_HEAD: &[u8] = b"log_head";
 
-/// Appends a change inside a transaction: `meta`, `changes` and `change_seq` are the
-/// transactional views of those trees.
+/// Appends a change with a chunk's other writes: `meta`, `changes` and `change_seq` are the
+/// chunk's views of those trees.
 pub(super) fn log(
-    meta: &TransactionalTree,
-    changes: &TransactionalTree,
-    change_seq: &TransactionalTree,
+    meta: &impl Writes,
+    changes: &impl Writes,
+    change_seq: &impl Writes,
     (id, kind, op, at_ms): (Uuid, Kind, ChangeOp, u64),
-) -> Result<Change, ConflictableTransactionError<StoreError>> {
+) -> WriteResult<Change> {
     let seq = meta.get(LOG_HEAD)?.map_or(0, |v| be_u64(&v)) + 1;
     if let Some(previous) = change_seq.get(id.as_bytes())? {
         changes.remove(previous)?;

@@ -27,6 +27,12 @@ impl Store {
             CheckReport { revision: self.revision()?, audit_entries: self.audit.len(), ..Default::default() };
         let problems = &mut report.problems;
         problems.extend(self.wrong_counts()?);
+        if let Some(digest) = self.fill_pending()? {
+            problems.push(format!(
+                "the first fill of this empty store was cut short (a crash?) before it finished \
+                 ({digest}): the next start empties it and fills it again"
+            ));
+        }
         if let Some(digest) = self.seed_pending()? {
             problems.push(format!(
                 "a seed commit was cut short (a crash?) before it finished ({digest}): start the server \

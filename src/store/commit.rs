@@ -17,17 +17,25 @@
 //! A seed's digest is written by its last chunk only. A commit cut short (a crash between
 //! chunks) leaves [`SEED_PENDING`] set; the next start sees the digest differ, diffs the same
 //! seed against what landed, and writes only the rest, each change logged exactly once.
+//!
+//! Filling an empty store at start-up, before anything reads it, is the one exception: its
+//! chunks land as per-tree batches, not transactions (see [`writes`] for why). [`SEED_FILLING`]
+//! is set and flushed before the first chunk and removed by the last; a start that finds it
+//! empties the store and fills it again.
+//!
+//! [`writes`]: super::writes
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use uuid::Uuid;
 
-use super::audit::{self, AuditEntry, SEED_ACTOR};
-use super::changes::{self, ChangeOp};
+use super::audit::{self, AuditEntry, AUDIT_HEAD, SEED_ACTOR};
+use super::changes::{self, Change, ChangeOp, LOG_HEAD};
 use super::counts::Deltas;
 use super::keys::IndexTree;
 use super::records::{self, Record};
+use super::writes::{Staged, WriteResult, Writes};
 use super::{bad_key, now_ms, Origin, Report, Store, StoreError, REVISION, SEED_DIGEST};
 use crate::domain::{entity_id, Content, Kind};
 
@@ -39,6 +47,17 @@ pub(super) const CHUNK: usize = 100;
 pub(super) const SEED_PENDING: &[u8] = b"seed_pending";
 /// Set with [`SEED_PENDING`] when that commit backfills the change log (see [`plan`]).
 const SEED_BACKFILL: &[u8] = b"seed_backfill";
+/// Set while an empty store is filled with batches rather than transactions (see the module's
+/// doc): the digest it is bringing in.
+const SEED_FILLING: &[u8] = b"seed_filling";
+
+/// Whether anything may read the store while a commit runs. When nothing can, an empty store
+/// is filled with batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Readers {
+    Possible,
+    None,
+}
 
 /// One entity's part of a commit. Its records are built (the new one) and read from the store
 /// (the old one) only when its chunk is committed: a commit holds one chunk's records at a time.
@@ -86,21 +105,41 @@ struct Write<'s> {
     new: Option<Record>,
 }
 
+/// Everything one chunk writes, prepared before any of it is written.
+struct Chunk<'c> {
+    steps: &'c [Step],
+    writes: Vec<Write<'c>>,
+    marks: BTreeMap<Uuid, Vec<u8>>,
+    entries: Vec<AuditEntry>,
+    counts: Deltas,
+    versions: &'c BTreeMap<Uuid, u64>,
+    origin: Origin<'c>,
+    at_ms: u64,
+    revision: u64,
+    first: bool,
+    last: bool,
+    backfill: bool,
+}
+
 impl Store {
     /// Makes the store hold exactly `target`: entities added, changed and removed, their index
     /// keys, versions, change-log and audit entries. Not flushed: the caller flushes before it
     /// reports the change as done.
     pub fn commit(&self, target: &Content, origin: Origin<'_>) -> Result<Report, StoreError> {
-        self.commit_chunks(target, origin, usize::MAX)
+        self.commit_chunks(target, origin, Readers::Possible, usize::MAX)
     }
 
-    /// [`Store::commit`], stopping after `max_chunks` transactions (as a crash would).
-    fn commit_chunks(
+    /// [`Store::commit`], stopping after `max_chunks` chunks (as a crash would).
+    pub(super) fn commit_chunks(
         &self,
         target: &Content,
         origin: Origin<'_>,
+        readers: Readers,
         max_chunks: usize,
     ) -> Result<Report, StoreError> {
+        if readers == Readers::None && self.meta.contains_key(SEED_FILLING)? {
+            self.undo_fill()?;
+        }
         let wanted = records::Builder::new(target);
         let current: BTreeMap<Uuid, Kind> = self.ids().collect::<Result<_, _>>()?;
         let mut report = Report::default();
@@ -108,6 +147,16 @@ impl Store {
         // is pending, since its first chunk starts the log.
         let backfill =
             (self.log_head()? == 0 && !current.is_empty()) || self.meta.contains_key(SEED_BACKFILL)?;
+        // Only a store that never held anything: undoing a fill empties it.
+        let fresh = current.is_empty() && self.revision()? == 0 && self.audit.is_empty();
+        let filling = match origin {
+            Origin::Seed { digest, .. } if readers == Readers::None && fresh => {
+                self.meta.insert(SEED_FILLING, digest.as_bytes())?;
+                self.flush()?;
+                true
+            }
+            _ => false,
+        };
         let mut steps = self.plan(&wanted, &current, target, backfill, &mut report)?;
         steps.sort_by_key(Step::phase);
         for step in steps.iter().filter(|s| s.audited && s.new) {
@@ -116,11 +165,10 @@ impl Store {
         let at_ms = now_ms();
         let mut revision = self.revision()?;
         let chunks: Vec<&[Step]> = if steps.is_empty() { vec![&[]] } else { steps.chunks(CHUNK).collect() };
-        for (n, chunk) in chunks.iter().enumerate().take(max_chunks) {
-            let (first, last) = (n == 0, n + 1 == chunks.len());
-            revision += u64::from(chunk.iter().any(Step::writes));
+        for (n, steps) in chunks.iter().enumerate().take(max_chunks) {
+            revision += u64::from(steps.iter().any(Step::writes));
             let writes =
-                chunk.iter().map(|step| self.write_of(step, &wanted)).collect::<Result<Vec<_>, _>>()?;
+                steps.iter().map(|step| self.write_of(step, &wanted)).collect::<Result<Vec<_>, _>>()?;
             let marks = match origin {
                 Origin::Editor { .. } => self.marks_for(&writes)?,
                 Origin::Seed { .. } => BTreeMap::new(),
@@ -135,56 +183,32 @@ impl Store {
                     counts.add(*tree, key, 1);
                 }
             }
-            let logged = self.db_transaction(|tx| {
-                for write in &writes {
-                    if let Some(old) = &write.old {
-                        tx.remove(old, write.new.is_none())?;
-                    }
-                    if let Some(new) = &write.new {
-                        tx.insert(new)?;
-                    }
-                    let id = write.step.id;
-                    if let Some(version) = report.versions.get(&id) {
-                        tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
-                    }
-                    if let Some(mark) = marks.get(&id) {
-                        tx.edits.insert(id.as_bytes(), mark.as_slice())?;
-                    }
-                }
-                counts.apply(tx.counts)?;
-                for entry in &entries {
-                    audit::append(tx.meta, tx.audit, entry.clone())?;
-                }
-                let mut logged = Vec::with_capacity(chunk.len());
-                for step in chunk.iter() {
-                    let shown = step.shown_in.iter().map(|(id, kind)| (*id, *kind, ChangeOp::Updated));
-                    for (id, kind, op) in std::iter::once((step.id, step.kind, step.log)).chain(shown) {
-                        logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (id, kind, op, at_ms))?);
-                    }
-                }
-                if let Origin::Seed { digest, settled } = origin {
-                    if first && !last {
-                        tx.meta.insert(SEED_PENDING, digest.as_bytes())?;
-                        if backfill {
-                            tx.meta.insert(SEED_BACKFILL, &[1])?;
-                        }
-                    }
-                    if last {
-                        for id in settled {
-                            tx.edits.remove(id.as_bytes())?;
-                        }
-                        tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
-                        tx.meta.remove(SEED_PENDING)?;
-                        tx.meta.remove(SEED_BACKFILL)?;
-                    }
-                }
-                tx.meta.insert(REVISION, &revision.to_be_bytes())?;
-                Ok(logged)
-            })?;
+            let chunk = Chunk {
+                steps,
+                writes,
+                marks,
+                entries,
+                counts,
+                versions: &report.versions,
+                origin,
+                at_ms,
+                revision,
+                first: n == 0,
+                last: n + 1 == chunks.len(),
+                backfill,
+            };
+            let logged =
+                if filling { self.stage(&chunk)? } else { self.db_transaction(|tx| chunk.write(tx))? };
             report.changes.extend(logged);
         }
         report.revision = revision;
         Ok(report)
+    }
+
+    /// Whether the fill of an empty store was cut short (see the module's doc): the digest it
+    /// was bringing in.
+    pub(super) fn fill_pending(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.meta.get(SEED_FILLING)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// Whether a seed commit was cut short (see the module's doc): the digest it was bringing in.
@@ -292,11 +316,92 @@ impl Store {
     /// Runs `body` as one transaction over every tree.
     fn db_transaction<T>(
         &self,
-        body: impl Fn(&TxTrees) -> Result<T, ConflictableTransactionError<StoreError>>,
+        body: impl Fn(&Trees<TransactionalTree>) -> WriteResult<T>,
     ) -> Result<T, StoreError> {
         use sled::Transactional;
         let trees = self.all_trees();
-        Ok(trees.as_slice().transaction(|views| body(&TxTrees::new(self, views)))?)
+        Ok(trees.as_slice().transaction(|views| body(&Trees::new(self, views)))?)
+    }
+
+    /// Writes a chunk as one batch per tree, `meta` (with the revision and the seed's state)
+    /// last. Only while nothing reads the store: the trees change one after the other.
+    fn stage(&self, chunk: &Chunk) -> Result<Vec<Change>, StoreError> {
+        let staged: Vec<Staged> = self.all_trees().into_iter().map(Staged::new).collect();
+        let logged = chunk.write(&Trees::new(self, &staged)).map_err(|e| match e {
+            ConflictableTransactionError::Abort(e) => e,
+            ConflictableTransactionError::Storage(e) => StoreError::Sled(e),
+            _ => bad_key("a staged write reported a conflict"),
+        })?;
+        // `all_trees` puts `meta` first.
+        for tree in staged.into_iter().rev() {
+            tree.apply()?;
+        }
+        Ok(logged)
+    }
+
+    /// Takes the store back to empty after a fill was cut short: every tree cleared, the meta
+    /// entries a commit writes removed; the identity stays. The store held nothing before the
+    /// fill began, so nothing else is lost.
+    fn undo_fill(&self) -> Result<(), StoreError> {
+        tracing::warn!("the last fill of an empty store was cut short (a crash?): filling it again");
+        for tree in self.all_trees().iter().filter(|t| t.name() != self.meta.name()) {
+            tree.clear()?;
+        }
+        for key in [REVISION, LOG_HEAD, AUDIT_HEAD, SEED_DIGEST, SEED_PENDING, SEED_BACKFILL] {
+            self.meta.remove(key)?;
+        }
+        self.flush()
+    }
+}
+
+impl Chunk<'_> {
+    /// The chunk's writes, into a transaction or into staged batches.
+    fn write<W: Writes>(&self, tx: &Trees<W>) -> WriteResult<Vec<Change>> {
+        for write in &self.writes {
+            if let Some(old) = &write.old {
+                tx.remove(old, write.new.is_none())?;
+            }
+            if let Some(new) = &write.new {
+                tx.insert(new)?;
+            }
+            let id = write.step.id;
+            if let Some(version) = self.versions.get(&id) {
+                tx.versions.insert(id.as_bytes(), &version.to_be_bytes())?;
+            }
+            if let Some(mark) = self.marks.get(&id) {
+                tx.edits.insert(id.as_bytes(), mark.as_slice())?;
+            }
+        }
+        self.counts.apply(tx.counts)?;
+        for entry in &self.entries {
+            audit::append(tx.meta, tx.audit, entry.clone())?;
+        }
+        let mut logged = Vec::with_capacity(self.steps.len());
+        for step in self.steps {
+            let shown = step.shown_in.iter().map(|(id, kind)| (*id, *kind, ChangeOp::Updated));
+            for (id, kind, op) in std::iter::once((step.id, step.kind, step.log)).chain(shown) {
+                logged.push(changes::log(tx.meta, tx.changes, tx.change_seq, (id, kind, op, self.at_ms))?);
+            }
+        }
+        if let Origin::Seed { digest, settled } = self.origin {
+            if self.first && !self.last {
+                tx.meta.insert(SEED_PENDING, digest.as_bytes())?;
+                if self.backfill {
+                    tx.meta.insert(SEED_BACKFILL, &[1])?;
+                }
+            }
+            if self.last {
+                for id in settled {
+                    tx.edits.remove(id.as_bytes())?;
+                }
+                tx.meta.insert(SEED_DIGEST, digest.as_bytes())?;
+                tx.meta.remove(SEED_PENDING)?;
+                tx.meta.remove(SEED_BACKFILL)?;
+                tx.meta.remove(SEED_FILLING)?;
+            }
+        }
+        tx.meta.insert(REVISION, &self.revision.to_be_bytes())?;
+        Ok(logged)
     }
 }
 
@@ -334,28 +439,27 @@ fn audit_entries(
         .collect()
 }
 
-/// The transactional views of the store's trees, in [`Store::all_trees`] order.
-struct TxTrees<'a> {
-    meta: &'a TransactionalTree,
-    ids: &'a TransactionalTree,
-    index_keys: &'a TransactionalTree,
-    changes: &'a TransactionalTree,
-    change_seq: &'a TransactionalTree,
-    versions: &'a TransactionalTree,
-    edits: &'a TransactionalTree,
-    audit: &'a TransactionalTree,
-    counts: &'a TransactionalTree,
-    indexes: BTreeMap<IndexTree, &'a TransactionalTree>,
-    kinds: BTreeMap<Kind, &'a TransactionalTree>,
+/// A chunk's views of the store's trees (transactional or staged), in [`Store::all_trees`]
+/// order.
+struct Trees<'a, W> {
+    meta: &'a W,
+    ids: &'a W,
+    index_keys: &'a W,
+    changes: &'a W,
+    change_seq: &'a W,
+    versions: &'a W,
+    edits: &'a W,
+    audit: &'a W,
+    counts: &'a W,
+    indexes: BTreeMap<IndexTree, &'a W>,
+    kinds: BTreeMap<Kind, &'a W>,
 }
 
-type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
-
-impl<'a> TxTrees<'a> {
-    fn new(store: &Store, views: &'a [TransactionalTree]) -> Self {
+impl<'a, W: Writes> Trees<'a, W> {
+    fn new(store: &Store, views: &'a [W]) -> Self {
         let (fixed, rest) = views.split_at(9);
         let (idx, kinds) = rest.split_at(store.indexes.len());
-        TxTrees {
+        Trees {
             meta: &fixed[0],
             ids: &fixed[1],
             index_keys: &fixed[2],
@@ -371,7 +475,7 @@ impl<'a> TxTrees<'a> {
     }
 
     /// Writes a record: the entity, its id entry, and its index keys.
-    fn insert(&self, r: &Record) -> TxResult {
+    fn insert(&self, r: &Record) -> WriteResult {
         let id = r.id.as_bytes();
         self.kinds[&r.kind].insert(id, r.value.as_slice())?;
         self.ids.insert(id, &[r.kind.tag()])?;
@@ -384,7 +488,7 @@ impl<'a> TxTrees<'a> {
     }
 
     /// Removes a record's index keys, and with `entirely` the entity itself.
-    fn remove(&self, r: &Record, entirely: bool) -> TxResult {
+    fn remove(&self, r: &Record, entirely: bool) -> WriteResult {
         for (tree, key) in &r.index {
             self.indexes[tree].remove(key.as_slice())?;
         }
@@ -413,7 +517,7 @@ mod tests {
         let store = Store::open(dir.path())?;
         let origin = Origin::Seed { digest: "test-seed", settled: &[] };
 
-        let cut = store.commit_chunks(&content, origin, 1)?;
+        let cut = store.commit_chunks(&content, origin, Readers::Possible, 1)?;
         assert_eq!(cut.changes.len(), CHUNK);
         assert_eq!(store.seed_pending()?.as_deref(), Some("test-seed"));
         assert_eq!(store.seed_digest()?, None);
@@ -432,6 +536,97 @@ mod tests {
         Ok(())
     }
 
+    /// (tree name, key) → value.
+    type Entries = BTreeMap<(Vec<u8>, Vec<u8>), Vec<u8>>;
+
+    /// Every tree's entries, but for those that carry the time of the commit.
+    fn timeless_trees(store: &Store) -> anyhow::Result<Entries> {
+        let mut out = BTreeMap::new();
+        let timed = [store.changes.name(), store.audit.name()];
+        for tree in store.all_trees().iter().filter(|t| !timed.contains(&t.name())) {
+            for entry in tree.iter() {
+                let (key, value) = entry?;
+                out.insert((tree.name().to_vec(), key.to_vec()), value.to_vec());
+            }
+        }
+        for key in [super::super::STORE_ID, super::super::SYNC_SECRET] {
+            out.remove(&(store.meta.name().to_vec(), key.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Filling an empty store with batches writes exactly what transactions write, and leaves
+    /// no fill marker behind.
+    #[test]
+    fn a_fill_writes_what_transactions_write() -> anyhow::Result<()> {
+        let content = generate::content(Shape { items: 2 * CHUNK + 50, people: 40, seed: 3 })?;
+        let origin = Origin::Seed { digest: "fill", settled: &[] };
+        let (filled_dir, committed_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        let filled = Store::open(filled_dir.path())?;
+        let committed = Store::open(committed_dir.path())?;
+        let fill = filled.commit_chunks(&content, origin, Readers::None, usize::MAX)?;
+        let commit = committed.commit(&content, origin)?;
+        assert!(!filled.meta.contains_key(SEED_FILLING)?);
+        assert_eq!((fill.added.len(), fill.revision), (commit.added.len(), commit.revision));
+        assert_eq!(timeless_trees(&filled)?, timeless_trees(&committed)?);
+        assert_eq!(filled.log_head()?, committed.log_head()?);
+        assert_eq!(filled.audit_len(), committed.audit_len());
+        assert_eq!(filled.check()?.problems, Vec::<String>::new());
+        Ok(())
+    }
+
+    /// A fill cut short, even inside a chunk (some trees written, others not), is undone by
+    /// the next start, which fills the store again from empty: each entity logged once.
+    #[test]
+    fn a_fill_cut_short_is_started_again_from_empty() -> anyhow::Result<()> {
+        let content = generate::content(Shape { items: 2 * CHUNK + 50, people: 40, seed: 5 })?;
+        let entities = content.items.len() + content.people.len() + content.updates.len() + 1;
+        let origin = Origin::Seed { digest: "fill", settled: &[] };
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        let identity = store.identity()?;
+        store.commit_chunks(&content, origin, Readers::None, 1)?;
+        assert_eq!(store.meta.get(SEED_FILLING)?.as_deref(), Some(&b"fill"[..]));
+        // What a crash between two trees' batches of the next chunk leaves.
+        let stray = Uuid::new_v4();
+        store.ids.insert(stray.as_bytes(), &[Kind::Event.tag()])?;
+
+        let report = store.commit_chunks(&content, origin, Readers::None, usize::MAX)?;
+        assert_eq!(report.added.len(), entities, "everything is added again");
+        assert!(!store.meta.contains_key(SEED_FILLING)?);
+        assert_eq!(store.kind_of(stray)?, None);
+        assert_eq!(store.entity_count(), entities);
+        assert_eq!(store.log_head()?, entities as u64);
+        assert_eq!(store.audit_len(), entities);
+        assert_eq!(store.identity()?, identity, "the store keeps its identity");
+        assert_eq!(store.check()?.problems, Vec::<String>::new());
+        Ok(())
+    }
+
+    /// A store that holds something is never filled with batches, even before serving: its
+    /// commit stays in transactions, resumable through the pending marker.
+    #[test]
+    fn only_an_empty_store_is_filled() -> anyhow::Result<()> {
+        let content = generate::content(Shape { items: 300, people: 250, seed: 6 })?;
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        store.commit_chunks(
+            &content,
+            Origin::Seed { digest: "one", settled: &[] },
+            Readers::None,
+            usize::MAX,
+        )?;
+        let mut renamed = content.clone();
+        for person in &mut renamed.people {
+            person.name.push_str(" Jr.");
+        }
+        let origin = Origin::Seed { digest: "two", settled: &[] };
+        store.commit_chunks(&renamed, origin, Readers::None, 1)?;
+        assert!(!store.meta.contains_key(SEED_FILLING)?);
+        assert_eq!(store.seed_pending()?.as_deref(), Some("two"));
+        Ok(())
+    }
+
     /// Renamed people log the items that show them in their own transaction, so a commit cut
     /// short and finished later still tells sync clients about every such item.
     #[test]
@@ -446,7 +641,7 @@ mod tests {
             person.name.push_str(" Jr.");
         }
         let origin = Origin::Seed { digest: "two", settled: &[] };
-        store.commit_chunks(&renamed, origin, 1)?;
+        store.commit_chunks(&renamed, origin, Readers::Possible, 1)?;
         store.commit(&renamed, origin)?;
         let logged: HashSet<Uuid> =
             store.changes_after(head, &[], 0, usize::MAX)?.changes.iter().map(|c| c.id).collect();

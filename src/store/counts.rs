@@ -9,9 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-
 use super::keys::IndexTree;
+use super::writes::{WriteResult, Writes};
 use super::{be_u64, Store, StoreError};
 
 /// Set in `meta` once the counters are complete.
@@ -52,11 +51,9 @@ impl Deltas {
         }
     }
 
-    /// Writes the changes into `counts`, inside the transaction; a counter at 0 is removed.
-    pub(super) fn apply(
-        &self,
-        counts: &TransactionalTree,
-    ) -> Result<(), ConflictableTransactionError<StoreError>> {
+    /// Writes the changes into `counts`, with the chunk's other writes; a counter at 0 is
+    /// removed.
+    pub(super) fn apply(&self, counts: &impl Writes) -> WriteResult {
         for (counter, delta) in self.0.iter().filter(|(_, d)| **d != 0) {
             let now = counts.get(counter)?.map_or(0, |v| be_u64(&v));
             let next = now.saturating_add_signed(*delta);

@@ -13,7 +13,8 @@
 //! - `meta`: the seed digest, the store revision, the log heads and the store's identity.
 //!
 //! Every change, from a seed or an editor, goes through [`Store::commit`]: transactions over
-//! all of these trees (see [`commit`] for why there may be several), then a flush.
+//! all of these trees (see [`commit`] for why there may be several, and for the one exception:
+//! an empty store filled before serving), then a flush.
 
 mod audit;
 pub mod backup;
@@ -27,6 +28,7 @@ mod filter;
 pub mod keys;
 mod page;
 mod records;
+mod writes;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,6 +44,7 @@ use crate::seed::Seed;
 pub use audit::{AuditEntry, SEED_ACTOR};
 pub use changes::{Change, ChangeOp, ChangePage};
 pub use check::CheckReport;
+use commit::Readers;
 pub use edits::EditMark;
 pub use facets::{FacetFilter, Facets};
 pub use filter::{ItemFilter, ListOrder};
@@ -284,20 +287,36 @@ impl Store {
     /// API (see [`edits`]). Does nothing when the store already holds this seed. Not flushed:
     /// the caller brings what depends on the store up to date, then flushes.
     pub fn apply_seed(&self, seed: &Seed) -> Result<Report, StoreError> {
+        self.apply_seed_with(seed, Readers::Possible)
+    }
+
+    /// [`Store::apply_seed`] while nothing else reads the store (at start-up, before serving):
+    /// an empty store is then filled with batches, not transactions, a fifth faster (see
+    /// [`commit`]).
+    pub fn apply_seed_before_serving(&self, seed: &Seed) -> Result<Report, StoreError> {
+        self.apply_seed_with(seed, Readers::None)
+    }
+
+    fn apply_seed_with(&self, seed: &Seed, readers: Readers) -> Result<Report, StoreError> {
         let digest = format!("{STORE_FORMAT}/{}", seed.digest);
         if self.seed_digest()?.as_deref() == Some(digest.as_str()) {
             return Ok(Report { unchanged: true, revision: self.revision()?, ..Report::default() });
         }
         let marks = self.edit_marks()?;
         let report = if marks.is_empty() {
-            self.commit(&seed.content, Origin::Seed { digest: &digest, settled: &[] })?
+            self.commit_chunks(
+                &seed.content,
+                Origin::Seed { digest: &digest, settled: &[] },
+                readers,
+                usize::MAX,
+            )?
         } else {
             let merged = edits::merge(&seed.content, &self.content()?, &marks);
             // The seed was valid alone; laid over the edits it must still be.
             let content =
                 crate::seed::check(&merged.content).map_err(|e| StoreError::SeedConflict(e.to_string()))?;
             let settled = Origin::Seed { digest: &digest, settled: &merged.settled };
-            Report { kept_edits: merged.kept, ..self.commit(&content, settled)? }
+            Report { kept_edits: merged.kept, ..self.commit_chunks(&content, settled, readers, usize::MAX)? }
         };
         Ok(report)
     }

@@ -113,6 +113,69 @@ async fn a_sigkill_mid_stream_loses_no_answered_write() {
     assert_eq!(error_code(&body), "SYNC_TOKEN_INVALID");
 }
 
+/// Bytes under `dir`, following no links.
+fn bytes_under(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => bytes_under(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// An empty store is filled at start-up with batches, not transactions. SIGKILLed part-way,
+/// before it ever listened, the store says so; the next start empties it and fills it again,
+/// so every entity is there, logged and audited exactly once.
+#[tokio::test]
+async fn a_sigkill_while_an_empty_store_is_filled_is_undone_by_the_next_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (seed, store) = (dir.path().join("seed"), dir.path().join("store"));
+    let generate = [os("generate"), os("--items"), os("4000"), os("--people"), os("200"), seed.as_os_str()];
+    let (ok, out) = run_binary(&generate);
+    assert!(ok, "{out}");
+    let args = [os("--data-dir"), store.as_os_str(), os("--seed-dir"), seed.as_os_str()];
+
+    let mut filling = std::process::Command::new(binary())
+        .args([os("serve"), os("--listen"), os("127.0.0.1:0")])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    // sled writes its log out as it goes: a few MB on disk is a fill well under way (the
+    // whole store is about 40 MB).
+    while bytes_under(&store) < 4_000_000 {
+        assert!(filling.try_wait().expect("child").is_none(), "the server stopped by itself");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    filling.kill().expect("SIGKILL");
+    let out = filling.wait_with_output().expect("killed");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("ready: http"), "killed after the fill, not during it:\n{log}");
+
+    let (ok, out) = run_binary(&[os("check-store"), os("--data-dir"), store.as_os_str()]);
+    assert!(!ok && out.contains("fill of this empty store was cut short"), "{out}");
+
+    let server = start_binary(&args).await;
+    let log = server.startup_log.join("\n");
+    assert!(log.contains("filling it again"), "{log}");
+    let client = reqwest::Client::new();
+    let body = post_graphql(&client, &server.url, "", "{ people { totalCount } }", json!({})).await;
+    assert_eq!(body["data"]["people"]["totalCount"], 200, "{body:#}");
+    drop(server);
+
+    let (ok, out) = run_binary(&[os("check-store"), os("--data-dir"), store.as_os_str()]);
+    assert!(ok && out.contains("\nok"), "{out}");
+    let store = open_store(&store).await;
+    let entities = store.entity_count();
+    assert_eq!(entities, 4000 + 200 + store.content().expect("content").updates.len() + 1);
+    assert_eq!(store.log_head().expect("log head"), entities as u64, "each entity logged once");
+    assert_eq!(store.audit_len(), entities, "each entity audited once");
+}
+
 #[tokio::test]
 async fn export_round_trips_exactly_through_serve() {
     let app = EditorApp::start().await;

@@ -208,8 +208,10 @@ pub struct Server {
     pub child: std::process::Child,
     /// `http://127.0.0.1:PORT/graphql`
     pub url: String,
-    /// Its log lines (stderr), as they come.
+    /// Its log lines (stderr), as they come, after those of its start-up.
     pub lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    /// Its log lines up to the one that says it is ready.
+    pub startup_log: Vec<String>,
 }
 
 impl Drop for Server {
@@ -239,7 +241,7 @@ pub async fn start_binary_with_env(args: &[&std::ffi::OsStr], env: &[(&str, &str
     let stderr = child.stderr.take();
     let (lines_tx, lines) = tokio::sync::mpsc::unbounded_channel::<String>();
     // From here on the child is killed and waited for if the server never comes up.
-    let mut server = Server { child, url: String::new(), lines };
+    let mut server = Server { child, url: String::new(), lines, startup_log: Vec::new() };
     let stderr = stderr.expect("stderr");
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -257,6 +259,7 @@ pub async fn start_binary_with_env(args: &[&std::ffi::OsStr], env: &[(&str, &str
                 rest.split(|c: char| c == '"' || c.is_whitespace()).next().unwrap_or(rest).to_string();
             return server;
         }
+        server.startup_log.push(line);
     }
 }
 
