@@ -1,10 +1,14 @@
-//! Commits: the store made to hold a target content, in transactions of at most [`CHUNK`]
-//! entities each.
+//! Commits: the store made to hold a target content. A seed is committed in transactions of
+//! at most [`CHUNK`] entities each; an editor's change in one transaction, whatever its size.
 //!
 //! Why chunks: a sled transaction keeps every write, and every version of every page it
 //! replaces, in memory until it commits (each insert clones its leaf). One transaction over a
 //! 100,000-item seed grew past 20 GB before it was stopped; chunks of [`CHUNK`] entities keep a
 //! commit's memory flat, whatever the seed's size.
+//!
+//! Why not for editors: a mutation is all or nothing for its client, and nothing would finish
+//! one cut short between chunks. Its changes are few: the entity, and for a forced delete each
+//! entity that named it.
 //!
 //! What a chunk guarantees:
 //! - an entity, its index keys, its version, its audit entry and its change-log entry always
@@ -164,7 +168,11 @@ impl Store {
         }
         let at_ms = now_ms();
         let mut revision = self.revision()?;
-        let chunks: Vec<&[Step]> = if steps.is_empty() { vec![&[]] } else { steps.chunks(CHUNK).collect() };
+        let size = match origin {
+            Origin::Seed { .. } => CHUNK,
+            Origin::Editor { .. } => steps.len().max(1),
+        };
+        let chunks: Vec<&[Step]> = if steps.is_empty() { vec![&[]] } else { steps.chunks(size).collect() };
         for (n, steps) in chunks.iter().enumerate().take(max_chunks) {
             revision += u64::from(steps.iter().any(Step::writes));
             let writes =
@@ -624,6 +632,27 @@ mod tests {
         store.commit_chunks(&renamed, origin, Readers::None, 1)?;
         assert!(!store.meta.contains_key(SEED_FILLING)?);
         assert_eq!(store.seed_pending()?.as_deref(), Some("two"));
+        Ok(())
+    }
+
+    /// An editor's change is one transaction, however many entities it touches: a cut after
+    /// the first transaction has nothing left to cut.
+    #[test]
+    fn an_editors_change_is_one_transaction_whatever_its_size() -> anyhow::Result<()> {
+        let content = generate::content(Shape { items: 300, people: 250, seed: 8 })?;
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        store.commit(&content, Origin::Seed { digest: "one", settled: &[] })?;
+        let revision = store.revision()?;
+        let mut renamed = content.clone();
+        for person in &mut renamed.people {
+            person.name.push_str(" Jr.");
+        }
+        let editor = Origin::Editor { actor: "test", operation: "updatePerson" };
+        let report = store.commit_chunks(&renamed, editor, Readers::Possible, 1)?;
+        assert_eq!(report.changed.len(), renamed.people.len());
+        assert_eq!(report.revision, revision + 1, "one transaction, one revision");
+        assert_eq!(store.content()?, renamed);
         Ok(())
     }
 
