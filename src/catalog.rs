@@ -86,7 +86,8 @@ impl Catalog {
                  so it has a new identity and every sync token and ETag from before is void"
             );
         }
-        if store.seed_pending()?.is_some() {
+        // A fill cut short is reported by the commit that undoes it.
+        if store.seed_pending()?.is_some() && store.fill_pending()?.is_none() {
             tracing::warn!("the last seed commit was cut short (a crash?): applying the seed finishes it");
         }
         match store.apply_seed_before_serving(&seed) {

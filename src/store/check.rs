@@ -32,8 +32,7 @@ impl Store {
                 "the first fill of this empty store was cut short (a crash?) before it finished \
                  ({digest}): the next start empties it and fills it again"
             ));
-        }
-        if let Some(digest) = self.seed_pending()? {
+        } else if let Some(digest) = self.seed_pending()? {
             problems.push(format!(
                 "a seed commit was cut short (a crash?) before it finished ({digest}): start the server \
                  with that seed to finish it"

@@ -215,7 +215,7 @@ impl Store {
 
     /// Whether the fill of an empty store was cut short (see the module's doc): the digest it
     /// was bringing in.
-    pub(super) fn fill_pending(&self) -> Result<Option<String>, StoreError> {
+    pub fn fill_pending(&self) -> Result<Option<String>, StoreError> {
         Ok(self.meta.get(SEED_FILLING)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
@@ -340,11 +340,18 @@ impl Store {
             ConflictableTransactionError::Storage(e) => StoreError::Sled(e),
             _ => bad_key("a staged write reported a conflict"),
         })?;
-        // `all_trees` puts `meta` first.
-        for tree in staged.into_iter().rev() {
+        for tree in self.landing_order(staged) {
             tree.apply()?;
         }
         Ok(logged)
+    }
+
+    /// The order a staged chunk's trees land in: `meta` (the revision, the seed's digest, the
+    /// fill marker's removal) last, so a fill cut anywhere before it keeps its marker.
+    fn landing_order(&self, mut staged: Vec<Staged>) -> Vec<Staged> {
+        let meta = self.meta.name();
+        staged.sort_by_key(|tree| tree.name() == meta);
+        staged
     }
 
     /// Takes the store back to empty after a fill was cut short: every tree cleared, the meta
@@ -527,6 +534,7 @@ mod tests {
 
         let cut = store.commit_chunks(&content, origin, Readers::Possible, 1)?;
         assert_eq!(cut.changes.len(), CHUNK);
+        assert_eq!(store.fill_pending()?, None, "readers possible: transactions, not a fill");
         assert_eq!(store.seed_pending()?.as_deref(), Some("test-seed"));
         assert_eq!(store.seed_digest()?, None);
         let problems = store.check()?.problems;
@@ -550,11 +558,18 @@ mod tests {
     /// Every tree's entries, but for those that carry the time of the commit.
     fn timeless_trees(store: &Store) -> anyhow::Result<Entries> {
         let mut out = BTreeMap::new();
-        let timed = [store.changes.name(), store.audit.name()];
-        for tree in store.all_trees().iter().filter(|t| !timed.contains(&t.name())) {
+        for tree in store.all_trees() {
             for entry in tree.iter() {
                 let (key, value) = entry?;
-                out.insert((tree.name().to_vec(), key.to_vec()), value.to_vec());
+                // Change-log and audit entries without the time they were written.
+                let value = if tree.name() == store.changes.name() {
+                    serde_json::to_vec(&Change { at_ms: 0, ..serde_json::from_slice(&value)? })?
+                } else if tree.name() == store.audit.name() {
+                    serde_json::to_vec(&AuditEntry { at_ms: 0, ..serde_json::from_slice(&value)? })?
+                } else {
+                    value.to_vec()
+                };
+                out.insert((tree.name().to_vec(), key.to_vec()), value);
             }
         }
         for key in [super::super::STORE_ID, super::super::SYNC_SECRET] {
@@ -598,6 +613,9 @@ mod tests {
         // What a crash between two trees' batches of the next chunk leaves.
         let stray = Uuid::new_v4();
         store.ids.insert(stray.as_bytes(), &[Kind::Event.tag()])?;
+        for tree in [&store.changes, &store.audit, &store.change_seq, &store.versions] {
+            tree.insert(u64::MAX.to_be_bytes(), &b"stray"[..])?;
+        }
 
         let report = store.commit_chunks(&content, origin, Readers::None, usize::MAX)?;
         assert_eq!(report.added.len(), entities, "everything is added again");
@@ -606,6 +624,9 @@ mod tests {
         assert_eq!(store.entity_count(), entities);
         assert_eq!(store.log_head()?, entities as u64);
         assert_eq!(store.audit_len(), entities);
+        assert_eq!(store.changes_after(0, &[], 0, usize::MAX)?.changes.len(), entities);
+        assert_eq!(store.change_seq.len(), entities);
+        assert_eq!(store.versions.len(), entities);
         assert_eq!(store.identity()?, identity, "the store keeps its identity");
         assert_eq!(store.check()?.problems, Vec::<String>::new());
         Ok(())
@@ -632,6 +653,24 @@ mod tests {
         store.commit_chunks(&renamed, origin, Readers::None, 1)?;
         assert!(!store.meta.contains_key(SEED_FILLING)?);
         assert_eq!(store.seed_pending()?.as_deref(), Some("two"));
+
+        // Emptied of entities, it still has a history that undoing a fill would erase.
+        store.commit(&Content::default(), Origin::Seed { digest: "none", settled: &[] })?;
+        assert_eq!(store.entity_count(), 0);
+        store.commit_chunks(&content, Origin::Seed { digest: "three", settled: &[] }, Readers::None, 1)?;
+        assert!(!store.meta.contains_key(SEED_FILLING)?);
+        Ok(())
+    }
+
+    /// A staged chunk's `meta` lands after every other tree: the fill marker goes last.
+    #[test]
+    fn a_staged_chunk_lands_meta_last() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        let staged: Vec<Staged> = store.all_trees().into_iter().map(Staged::new).collect();
+        let order: Vec<_> = store.landing_order(staged).iter().map(Staged::name).collect();
+        assert_eq!(order.len(), store.all_trees().len());
+        assert_eq!(order.last(), Some(&store.meta.name()));
         Ok(())
     }
 

@@ -10,11 +10,12 @@
 //! - `changes`, `change_seq`: the change log (see [`changes`]);
 //! - `versions`: UUID → the entity's version, bumped whenever its value changes;
 //! - `edits`: which entities editors changed (see [`edits`]); `audit`: every change (see [`audit`]);
-//! - `meta`: the seed digest, the store revision, the log heads and the store's identity.
+//! - `meta`: the seed digest, the store revision, the log heads, the store's identity, and the
+//!   markers of a seed commit or a fill cut short (see [`commit`]).
 //!
-//! Every change, from a seed or an editor, goes through [`Store::commit`]: transactions over
-//! all of these trees (see [`commit`] for why there may be several, and for the one exception:
-//! an empty store filled before serving), then a flush.
+//! Every change, from a seed or an editor, goes through one commit (see [`commit`]):
+//! transactions over all of these trees (several for a large seed, and per-tree batches for an
+//! empty store filled before serving), then a flush.
 
 mod audit;
 pub mod backup;
@@ -291,7 +292,7 @@ impl Store {
     }
 
     /// [`Store::apply_seed`] while nothing else reads the store (at start-up, before serving):
-    /// an empty store is then filled with batches, not transactions, a fifth faster (see
+    /// an empty store is then filled with batches, not transactions, about a quarter faster (see
     /// [`commit`]).
     pub fn apply_seed_before_serving(&self, seed: &Seed) -> Result<Report, StoreError> {
         self.apply_seed_with(seed, Readers::None)

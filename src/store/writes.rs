@@ -54,6 +54,11 @@ impl Staged {
         Staged { tree, writes: RefCell::default() }
     }
 
+    /// The tree's name.
+    pub(super) fn name(&self) -> IVec {
+        self.tree.name()
+    }
+
     /// Applies the staged writes to the tree, atomically for this tree.
     pub(super) fn apply(self) -> Result<(), StoreError> {
         let mut batch = Batch::default();
