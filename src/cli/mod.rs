@@ -338,7 +338,8 @@ pub struct CacheArgs {
     /// recently used go first; a write empties it; 0: none).
     #[arg(long, env = "SCS_RESPONSE_CACHE_BYTES", value_name = "BYTES", default_value_t = http::config::DEFAULT_RESPONSE_CACHE_BYTES)]
     pub response_cache_bytes: usize,
-    /// Parsed query documents kept, so a query sent again is not parsed again (least recently
+    /// Parsed query documents kept, so a query sent again is not parsed again, and as many
+    /// validation results, so a request executed again is not validated again (least recently
     /// used go first; 0: none).
     #[arg(long, env = "SCS_DOCUMENT_CACHE_SIZE", value_name = "ENTRIES", default_value_t = http::config::DEFAULT_DOCUMENT_CACHE_SIZE)]
     pub document_cache_size: usize,

@@ -1,5 +1,5 @@
 //! The one extension every request passes through: the limits, the error codes, the cost
-//! report and the deadline.
+//! report, the deadline, and the validation results kept from before.
 //!
 //! They are one extension, not four, because the engine calls every extension (through a boxed
 //! future) for every field it resolves: each extension more costs every query a few percent.
@@ -16,6 +16,7 @@ use async_graphql::{OutputType, Response, ServerError, ServerResult, ValidationR
 
 use super::deadline::Deadline;
 use super::limits::{with_code, LimitsOfOneRequest, QueryLimits, ReportCost};
+use super::validated::ValidationKey;
 use super::Mutation;
 
 /// Makes each request's guard.
@@ -60,9 +61,19 @@ impl Extension for GuardOfOneRequest {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
-            errors.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect::<Vec<_>>()
-        })?;
+        let key = ctx.data_opt::<ValidationKey>();
+        let result = match key.and_then(ValidationKey::known) {
+            Some(result) => result,
+            None => {
+                let result = next.run(ctx).await.map_err(|errors| {
+                    errors.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect::<Vec<_>>()
+                })?;
+                if let Some(key) = key {
+                    key.keep(result);
+                }
+                result
+            }
+        };
         self.limits.check_validated(&result)?;
         Ok(result)
     }

@@ -17,6 +17,7 @@ mod people;
 mod query;
 mod search;
 mod sync;
+mod validated;
 mod values;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -27,6 +28,7 @@ pub use limits::{QueryLimits, ReportCost, MAX_COMPLEXITY, MAX_DEPTH};
 pub use mutation::{BackupDir, Mutation};
 pub use query::Query;
 pub use sync::Subscription;
+pub use validated::{Validated, ValidationKey};
 
 use crate::catalog::Catalog;
 

@@ -72,16 +72,7 @@ impl CachePolicy {
         hasher.update(store.as_bytes());
         hasher.update(revision.to_be_bytes());
         field(&mut hasher, seed_digest.unwrap_or_default().as_bytes());
-        field(&mut hasher, request.query.as_bytes());
-        match request.operation_name {
-            Some(name) => field(&mut hasher, format!("operation {name}").as_bytes()),
-            None => field(&mut hasher, b"no operation name"),
-        }
-        match request.variables {
-            // Most requests have none: no need to write them out.
-            Value::Object(map) if map.is_empty() => field(&mut hasher, b"{}"),
-            variables => field(&mut hasher, canonical_json(variables).as_bytes()),
-        }
+        hash_request(&mut hasher, request.query, request.operation_name, request.variables);
         // `X-Query-Cost` adds `extensions.cost`: another answer.
         field(&mut hasher, if request.report_cost { b"cost" } else { b"" });
         let digest = hasher.finalize();
@@ -102,6 +93,29 @@ impl CachePolicy {
         let snapshot = state.catalog.snapshot()?;
         let etag = self.etag(snapshot.store_id, snapshot.revision, snapshot.seed_digest.as_deref(), request);
         Some(Tag { etag, snapshot })
+    }
+}
+
+/// What the GraphQL engine's validation of a request depends on (besides the schema): its
+/// text, operation name and variables. The key of [`crate::graphql::Validated`].
+pub fn validation_digest(query: &str, operation_name: Option<&str>, variables: &Value) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hash_request(&mut hasher, query, operation_name, variables);
+    hasher.finalize().into()
+}
+
+/// Hashes a request's text, operation name and variables (keys in order: `{"a":1,"b":2}` and
+/// `{"b":2,"a":1}` are one request).
+fn hash_request(hasher: &mut Sha256, query: &str, operation_name: Option<&str>, variables: &Value) {
+    field(hasher, query.as_bytes());
+    match operation_name {
+        Some(name) => field(hasher, format!("operation {name}").as_bytes()),
+        None => field(hasher, b"no operation name"),
+    }
+    match variables {
+        // Most requests have none: no need to write them out.
+        Value::Object(map) if map.is_empty() => field(hasher, b"{}"),
+        variables => field(hasher, canonical_json(variables).as_bytes()),
     }
 }
 

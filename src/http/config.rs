@@ -15,7 +15,7 @@ pub const DEFAULT_CACHE_MAX_AGE_SECS: u64 = 60;
 pub const DEFAULT_CACHE_STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// Default number of automatic persisted queries remembered (least recently used go first).
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
-/// Default size of the parsed-document cache.
+/// Default size of the parsed-document cache (and of the validation results kept).
 pub const DEFAULT_DOCUMENT_CACHE_SIZE: usize = 1000;
 /// Default budget of the response cache: the seed's every list and person fit several times.
 pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 8 * 1024 * 1024;
@@ -49,7 +49,7 @@ pub struct HttpConfig {
     pub apq_cache_size: usize,
     /// How many bytes of query answers to keep for repeated queries; 0 keeps none.
     pub response_cache_bytes: usize,
-    /// How many parsed query documents to keep; 0 keeps none.
+    /// How many parsed query documents (and validation results) to keep; 0 keeps none.
     pub document_cache_size: usize,
     /// The API tokens editors and admins authenticate with (none: writes are refused).
     pub tokens: Arc<Tokens>,

@@ -1,7 +1,8 @@
 //! The document cache: query texts already parsed, so a query sent again (with other
 //! variables, say) is not parsed again. Parsing was a fifth of a small query's instructions
 //! (callgrind, BENCHMARKS.md). A parsed document depends on the text alone, not on the store,
-//! so no write invalidates it; validation still runs on every request.
+//! so no write invalidates it. Validation results are kept apart, by text, operation name and
+//! variables (`crate::graphql::Validated`).
 
 use std::num::NonZeroUsize;
 use std::sync::Mutex;

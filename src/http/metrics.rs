@@ -45,6 +45,9 @@ pub struct Metrics {
     cache_lookups: IntCounterVec,
     cache_entries: IntGauge,
     cache_bytes: IntGauge,
+    /// Counted by the validation cache itself (inside the engine), copied here when rendered,
+    /// one render at a time.
+    validation_lookups: Mutex<IntCounterVec>,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -75,6 +78,14 @@ impl Metrics {
         )?;
         let cache_entries = IntGauge::new("response_cache_entries", "Answers in the response cache")?;
         let cache_bytes = IntGauge::new("response_cache_bytes", "Bytes of answers in the response cache")?;
+        let validation_lookups = IntCounterVec::new(
+            Opts::new(
+                "validation_cache_lookups_total",
+                "Requests executed, by whether their validation result was kept from before",
+            ),
+            &["result"],
+        )?;
+        registry.register(Box::new(validation_lookups.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(cache_entries.clone()))?;
         registry.register(Box::new(cache_bytes.clone()))?;
@@ -97,6 +108,7 @@ impl Metrics {
             cache_lookups,
             cache_entries,
             cache_bytes,
+            validation_lookups: Mutex::new(validation_lookups),
             operations: Mutex::new(HashSet::new()),
         }))
     }
@@ -166,6 +178,13 @@ pub async fn render(State(state): State<AppState>) -> Response {
     let (entries, bytes) = state.cache.answers_usage();
     metrics.cache_entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
     metrics.cache_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    let (hits, misses) = state.validated.lookups();
+    if let Ok(lookups) = metrics.validation_lookups.lock() {
+        for (result, now) in [("hit", hits), ("miss", misses)] {
+            let counter = lookups.with_label_values(&[result]);
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
+    }
     let mut text = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&metrics.registry.gather(), &mut text) {
         tracing::error!(error = %e, "metrics could not be encoded");

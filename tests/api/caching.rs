@@ -239,10 +239,47 @@ async fn the_playground_assets_are_compressed_and_revalidate() {
 
 /// `scs_response_cache_lookups_total{result}` from `/metrics`.
 async fn cache_lookups(app: &TestApp, result: &str) -> u64 {
+    lookups(app, "scs_response_cache_lookups_total", result).await
+}
+
+/// A lookup counter `name{result}` from `/metrics`.
+async fn lookups(app: &TestApp, name: &str, result: &str) -> u64 {
     let text = app.client.get(format!("{}/metrics", app.address)).send().await.expect("sent");
     let text = text.text().await.expect("text");
-    let line = format!("scs_response_cache_lookups_total{{result=\"{result}\"}} ");
+    let line = format!("{name}{{result=\"{result}\"}} ");
     text.lines().find_map(|l| l.strip_prefix(line.as_str())).map_or(0, |n| n.parse().expect("a count"))
+}
+
+/// `scs_validation_cache_lookups_total{result}`: (hits, misses).
+async fn validations(app: &TestApp) -> (u64, u64) {
+    let name = "scs_validation_cache_lookups_total";
+    (lookups(app, name, "hit").await, lookups(app, name, "miss").await)
+}
+
+/// A request executed again is not validated again, even where the response cache cannot
+/// answer it. Its variables are part of what was validated: a costlier page is checked anew
+/// (and refused), and a request that fails validation is never kept.
+#[tokio::test]
+async fn a_request_executed_again_keeps_its_validation_but_not_for_other_variables() {
+    let limits = scs_series::graphql::QueryLimits { complexity: 40, ..Default::default() };
+    let app = spawn_app_with(HttpConfig { response_cache_bytes: 0, limits, ..HttpConfig::default() }).await;
+    let query = "query($n: Int) { contents(first: $n) { nodes { slug title } } }";
+    for _ in 0..3 {
+        let body = send(post(&app, query, json!({ "n": 2 }))).await.json::<Value>().await.expect("json");
+        assert!(body.get("errors").is_none(), "{body:#}");
+    }
+    assert_eq!(validations(&app).await, (2, 1));
+
+    let costly = send(post(&app, query, json!({ "n": 50 }))).await.json::<Value>().await.expect("json");
+    assert_eq!(costly["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{costly:#}");
+    assert_eq!(validations(&app).await, (2, 2));
+
+    for _ in 0..2 {
+        let body = send(post(&app, "{ contents { nodes { nope } } }", json!({}))).await;
+        let body = body.json::<Value>().await.expect("json");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body:#}");
+    }
+    assert_eq!(validations(&app).await, (2, 4), "a failed validation is not kept");
 }
 
 #[tokio::test]
