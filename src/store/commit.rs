@@ -552,6 +552,20 @@ mod tests {
         Ok(())
     }
 
+    /// A store holding a generated content (seed "one"), the content, and the same content
+    /// with every person renamed: 250 changes, more than one chunk.
+    fn seeded_then_renamed(seed: u64) -> anyhow::Result<(tempfile::TempDir, Store, Content, Content)> {
+        let content = generate::content(Shape { items: 300, people: 250, seed })?;
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        store.commit(&content, Origin::Seed { digest: "one", settled: &[] })?;
+        let mut renamed = content.clone();
+        for person in &mut renamed.people {
+            person.name.push_str(" Jr.");
+        }
+        Ok((dir, store, content, renamed))
+    }
+
     /// (tree name, key) → value.
     type Entries = BTreeMap<(Vec<u8>, Vec<u8>), Vec<u8>>;
 
@@ -636,19 +650,7 @@ mod tests {
     /// commit stays in transactions, resumable through the pending marker.
     #[test]
     fn only_an_empty_store_is_filled() -> anyhow::Result<()> {
-        let content = generate::content(Shape { items: 300, people: 250, seed: 6 })?;
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        store.commit_chunks(
-            &content,
-            Origin::Seed { digest: "one", settled: &[] },
-            Readers::None,
-            usize::MAX,
-        )?;
-        let mut renamed = content.clone();
-        for person in &mut renamed.people {
-            person.name.push_str(" Jr.");
-        }
+        let (_dir, store, content, renamed) = seeded_then_renamed(6)?;
         let origin = Origin::Seed { digest: "two", settled: &[] };
         store.commit_chunks(&renamed, origin, Readers::None, 1)?;
         assert!(!store.meta.contains_key(SEED_FILLING)?);
@@ -678,15 +680,8 @@ mod tests {
     /// the first transaction has nothing left to cut.
     #[test]
     fn an_editors_change_is_one_transaction_whatever_its_size() -> anyhow::Result<()> {
-        let content = generate::content(Shape { items: 300, people: 250, seed: 8 })?;
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        store.commit(&content, Origin::Seed { digest: "one", settled: &[] })?;
+        let (_dir, store, _, renamed) = seeded_then_renamed(8)?;
         let revision = store.revision()?;
-        let mut renamed = content.clone();
-        for person in &mut renamed.people {
-            person.name.push_str(" Jr.");
-        }
         let editor = Origin::Editor { actor: "test", operation: "updatePerson" };
         let report = store.commit_chunks(&renamed, editor, Readers::Possible, 1)?;
         assert_eq!(report.changed.len(), renamed.people.len());
@@ -699,15 +694,8 @@ mod tests {
     /// short and finished later still tells sync clients about every such item.
     #[test]
     fn items_of_renamed_people_are_logged_even_across_a_cut() -> anyhow::Result<()> {
-        let content = generate::content(Shape { items: 300, people: 250, seed: 9 })?;
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        store.commit(&content, Origin::Seed { digest: "one", settled: &[] })?;
+        let (_dir, store, _, renamed) = seeded_then_renamed(9)?;
         let head = store.log_head()?;
-        let mut renamed = content.clone();
-        for person in &mut renamed.people {
-            person.name.push_str(" Jr.");
-        }
         let origin = Origin::Seed { digest: "two", settled: &[] };
         store.commit_chunks(&renamed, origin, Readers::Possible, 1)?;
         store.commit(&renamed, origin)?;
