@@ -61,6 +61,8 @@ impl Extension for GuardOfOneRequest {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
+        // A kept result skips the engine's validation: were another extension added after
+        // this one, its own `validation` hook would be skipped with it.
         let key = ctx.data_opt::<ValidationKey>();
         let result = match key.and_then(ValidationKey::known) {
             Some(result) => result,

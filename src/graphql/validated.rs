@@ -2,7 +2,8 @@
 //!
 //! What a request's validation finds depends on its query text, operation name and variables
 //! (argument types and costs read the variables) and on the schema, never on the store: no
-//! write invalidates an entry. Only successes are kept. The response cache answers a repeated
+//! write invalidates an entry. Only what the engine's validation accepts is kept; the limits
+//! are checked against a kept result every time (see `guard`). The response cache answers a repeated
 //! request before it gets here; this one serves what that one cannot: the same request after a
 //! write (every answer's key changes), an answer evicted, or one never cached (a token's).
 
@@ -42,6 +43,11 @@ impl Validated {
         if let Some(results) = &self.results {
             results.lock().unwrap_or_else(|p| p.into_inner()).put(key, result);
         }
+    }
+
+    /// Whether results are kept at all (a size of 0 keeps none).
+    pub fn is_on(&self) -> bool {
+        self.results.is_some()
     }
 
     /// Lookups so far: (hits, misses).

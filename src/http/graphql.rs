@@ -242,8 +242,10 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     if let Some(document) = document {
         request.set_parsed_query(document);
     }
-    let validation = caching::validation_digest(&query, sent.operation_name.as_deref(), &sent.variables);
-    request = request.data(crate::graphql::ValidationKey { cache: state.validated.clone(), key: validation });
+    if state.validated.is_on() {
+        let key = caching::validation_digest(&query, sent.operation_name.as_deref(), &sent.variables);
+        request = request.data(crate::graphql::ValidationKey { cache: state.validated.clone(), key });
+    }
     request = request.data(state.tokens.credentials(authorization.map(HeaderValue::as_bytes)));
     if report_cost {
         request = request.data(crate::graphql::ReportCost);

@@ -264,22 +264,30 @@ async fn a_request_executed_again_keeps_its_validation_but_not_for_other_variabl
     let limits = scs_series::graphql::QueryLimits { complexity: 40, ..Default::default() };
     let app = spawn_app_with(HttpConfig { response_cache_bytes: 0, limits, ..HttpConfig::default() }).await;
     let query = "query($n: Int) { contents(first: $n) { nodes { slug title } } }";
+    let mut costs = Vec::new();
     for _ in 0..3 {
-        let body = send(post(&app, query, json!({ "n": 2 }))).await.json::<Value>().await.expect("json");
+        let body = send(post(&app, query, json!({ "n": 2 })).header("x-query-cost", "1")).await;
+        let body = body.json::<Value>().await.expect("json");
         assert!(body.get("errors").is_none(), "{body:#}");
+        costs.push(body["extensions"]["cost"].clone());
     }
     assert_eq!(validations(&app).await, (2, 1));
+    assert!(costs[0]["complexity"].as_u64().is_some_and(|c| c > 0), "{costs:?}");
+    assert!(costs.iter().all(|c| *c == costs[0]), "a kept result is the one validation found: {costs:?}");
 
-    let costly = send(post(&app, query, json!({ "n": 50 }))).await.json::<Value>().await.expect("json");
-    assert_eq!(costly["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{costly:#}");
-    assert_eq!(validations(&app).await, (2, 2));
+    // The limits hold on a kept result too: refused when validated, refused when kept.
+    for _ in 0..2 {
+        let costly = send(post(&app, query, json!({ "n": 50 }))).await.json::<Value>().await.expect("json");
+        assert_eq!(costly["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{costly:#}");
+    }
+    assert_eq!(validations(&app).await, (3, 2));
 
     for _ in 0..2 {
         let body = send(post(&app, "{ contents { nodes { nope } } }", json!({}))).await;
         let body = body.json::<Value>().await.expect("json");
         assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body:#}");
     }
-    assert_eq!(validations(&app).await, (2, 4), "a failed validation is not kept");
+    assert_eq!(validations(&app).await, (3, 4), "a failed validation is not kept");
 }
 
 #[tokio::test]
