@@ -333,3 +333,11 @@ fn snippets_are_made_only_when_asked_for() -> anyhow::Result<()> {
     ensure!(r.hits.iter().all(|h| h.snippet.is_none()));
     Ok(())
 }
+
+/// A store of the seed's size is indexed into one segment: a search pays its set-up per segment.
+#[test]
+fn a_small_store_is_indexed_into_one_segment() -> anyhow::Result<()> {
+    let (_dir, _store, index) = seeded()?;
+    assert_eq!(index.searcher().segment_readers().len(), 1);
+    Ok(())
+}
