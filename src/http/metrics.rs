@@ -81,7 +81,7 @@ impl Metrics {
         let validation_lookups = IntCounterVec::new(
             Opts::new(
                 "validation_cache_lookups_total",
-                "Requests executed, by whether their validation result was kept from before",
+                "Requests that reached validation, by whether its result was kept from before",
             ),
             &["result"],
         )?;
