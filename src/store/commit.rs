@@ -151,8 +151,9 @@ impl Store {
         // is pending, since its first chunk starts the log.
         let backfill =
             (self.log_head()? == 0 && !current.is_empty()) || self.meta.contains_key(SEED_BACKFILL)?;
+        let mut revision = self.revision()?;
         // Only a store that never held anything: undoing a fill empties it.
-        let fresh = current.is_empty() && self.revision()? == 0 && self.audit.is_empty();
+        let fresh = current.is_empty() && revision == 0 && self.audit.is_empty();
         let filling = match origin {
             Origin::Seed { digest, .. } if readers == Readers::None && fresh => {
                 self.meta.insert(SEED_FILLING, digest.as_bytes())?;
@@ -167,7 +168,6 @@ impl Store {
             report.versions.insert(step.id, self.last_version(step.id)? + 1);
         }
         let at_ms = now_ms();
-        let mut revision = self.revision()?;
         let size = match origin {
             Origin::Seed { .. } => CHUNK,
             Origin::Editor { .. } => steps.len().max(1),
@@ -216,12 +216,12 @@ impl Store {
     /// Whether the fill of an empty store was cut short (see the module's doc): the digest it
     /// was bringing in.
     pub fn fill_pending(&self) -> Result<Option<String>, StoreError> {
-        Ok(self.meta.get(SEED_FILLING)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(SEED_FILLING)
     }
 
     /// Whether a seed commit was cut short (see the module's doc): the digest it was bringing in.
     pub fn seed_pending(&self) -> Result<Option<String>, StoreError> {
-        Ok(self.meta.get(SEED_PENDING)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(SEED_PENDING)
     }
 
     /// What it takes to go from the store's `current` entities to `wanted`, one step per
@@ -335,11 +335,7 @@ impl Store {
     /// last. Only while nothing reads the store: the trees change one after the other.
     fn stage(&self, chunk: &Chunk) -> Result<Vec<Change>, StoreError> {
         let staged: Vec<Staged> = self.all_trees().into_iter().map(Staged::new).collect();
-        let logged = chunk.write(&Trees::new(self, &staged)).map_err(|e| match e {
-            ConflictableTransactionError::Abort(e) => e,
-            ConflictableTransactionError::Storage(e) => StoreError::Sled(e),
-            _ => bad_key("a staged write reported a conflict"),
-        })?;
+        let logged = chunk.write(&Trees::new(self, &staged))?;
         for tree in self.landing_order(staged) {
             tree.apply()?;
         }

@@ -26,18 +26,9 @@ fn prefix_len(tree: IndexTree) -> usize {
     }
 }
 
-fn tree_tag(tree: IndexTree) -> u8 {
-    match tree {
-        IndexTree::Kind => 0,
-        IndexTree::Year => 1,
-        IndexTree::Person => 2,
-        IndexTree::PersonYear => 3,
-    }
-}
-
 /// The counter a key of `tree` counts towards.
 fn counter_of(tree: IndexTree, key: &[u8]) -> Option<Vec<u8>> {
-    key.get(..prefix_len(tree)).map(|prefix| [&[tree_tag(tree)], prefix].concat())
+    key.get(..prefix_len(tree)).map(|prefix| [&[tree.tag()], prefix].concat())
 }
 
 /// The net change of each counter a transaction makes.
@@ -74,7 +65,7 @@ impl Store {
         if prefix.len() != prefix_len(tree) {
             return Ok(None);
         }
-        let counter = [&[tree_tag(tree)], prefix].concat();
+        let counter = [&[tree.tag()], prefix].concat();
         Ok(Some(self.counts.get(counter)?.map_or(0, |v| be_u64(&v))))
     }
 
@@ -147,7 +138,7 @@ mod tests {
         assert!(walked > 0);
 
         // A counter gone wrong is found; a store without counters gets them counted at open.
-        let counter = [&[tree_tag(IndexTree::Kind)], &all_interviews[..]].concat();
+        let counter = [&[IndexTree::Kind.tag()], &all_interviews[..]].concat();
         store.counts.insert(counter, &1u64.to_be_bytes())?;
         assert_eq!(store.wrong_counts()?.len(), 1);
         store.meta.remove(COUNTS_READY)?;

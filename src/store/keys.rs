@@ -118,7 +118,8 @@ impl IndexTree {
     pub const ALL: [IndexTree; 4] =
         [IndexTree::Kind, IndexTree::Year, IndexTree::Person, IndexTree::PersonYear];
 
-    /// The tree's byte in a record's stored index keys (so never renumbered).
+    /// The tree's byte in a record's stored index keys and in its counters' keys (so never
+    /// renumbered).
     pub fn tag(self) -> u8 {
         match self {
             IndexTree::Kind => 0,

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use sled::transaction::TransactionError;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Db, Tree};
 use uuid::Uuid;
 
@@ -78,6 +78,17 @@ impl From<TransactionError<StoreError>> for StoreError {
         match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+/// A chunk's writes that failed outside a transaction (staged batches never conflict).
+impl From<ConflictableTransactionError<StoreError>> for StoreError {
+    fn from(e: ConflictableTransactionError<StoreError>) -> Self {
+        match e {
+            ConflictableTransactionError::Abort(e) => e,
+            ConflictableTransactionError::Storage(e) => StoreError::Sled(e),
+            _ => bad_key("a staged write reported a conflict"),
         }
     }
 }
@@ -220,7 +231,12 @@ impl Store {
     }
 
     pub fn seed_digest(&self) -> Result<Option<String>, StoreError> {
-        Ok(self.meta.get(SEED_DIGEST)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(SEED_DIGEST)
+    }
+
+    /// A text kept in `meta` under `key`.
+    fn meta_text(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
+        Ok(self.meta.get(key)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     pub fn flush(&self) -> Result<(), StoreError> {

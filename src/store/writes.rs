@@ -77,7 +77,7 @@ impl Writes for Staged {
         if let Some(staged) = self.writes.borrow().get(key) {
             return Ok(staged.clone());
         }
-        self.tree.get(key).map_err(|e| ConflictableTransactionError::Abort(e.into()))
+        self.tree.get(key).map_err(ConflictableTransactionError::Storage)
     }
 
     fn insert(&self, key: impl Into<IVec>, value: impl Into<IVec>) -> WriteResult {
