@@ -26,6 +26,7 @@ pub mod editing;
 pub mod fuzzing;
 pub mod graphql;
 pub mod http;
+pub mod logging;
 pub mod memory;
 pub mod search;
 pub mod seed;

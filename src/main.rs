@@ -1,8 +1,7 @@
 use std::process::ExitCode;
 
-use scs_series::cli::{Cli, Command, LogFormat, TokenCommand};
-use scs_series::{admin, app, auth, graphql, seed};
-use tracing_subscriber::EnvFilter;
+use scs_series::cli::{Cli, Command, TokenCommand};
+use scs_series::{admin, app, auth, graphql, logging, seed};
 
 fn main() -> ExitCode {
     let cli = match Cli::load() {
@@ -12,16 +11,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // tantivy reports every index commit at info: only its warnings are worth a line.
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn"));
-    // Colours only for a person at a terminal: in a file or a log collector they are escape
-    // codes, and writing them cost the per-request line time.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    match cli.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
-    }
+    let flush_log = logging::init(cli.log_format);
     if let Some(file) = &cli.config {
         tracing::info!("settings read from {} (flags and SCS_ variables win over it)", file.display());
     }
@@ -58,6 +48,8 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
     };
+    // The last access lines go out before the final word.
+    drop(flush_log);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

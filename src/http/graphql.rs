@@ -256,12 +256,10 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     with_operation(response, named)
 }
 
-/// Names the operation in the response's outcome (for the metrics) and in the request's span.
+/// Names the operation in the response's outcome (a 304 gets one), for the metrics and the
+/// access log.
 fn with_operation(mut response: Response, named: String) -> Response {
-    tracing::Span::current().record("operation", named.as_str());
-    if let Some(outcome) = response.extensions_mut().get_mut::<super::metrics::Outcome>() {
-        outcome.operation = Some(named);
-    }
+    response.extensions_mut().get_or_insert_default::<super::metrics::Outcome>().operation = Some(named);
     response
 }
 

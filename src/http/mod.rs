@@ -144,8 +144,8 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The span of one request: its id (echoed in `X-Request-Id`), method and path; the GraphQL
-/// handler records the operation's name. Never the headers (tokens) or the variables.
+/// The span of one request: its id (echoed in `X-Request-Id`), method and path, on every line
+/// logged while it is answered. Never the headers (tokens) or the variables.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let id =
         request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
@@ -154,13 +154,21 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         id = %id,
         method = %request.method(),
         path = %request.uri().path(),
-        operation = tracing::field::Empty,
     )
 }
 
-/// One line per request, when it is answered: status and duration (the span adds the rest).
+/// One line per request, when it is answered: the GraphQL operation's name (known only once
+/// it ran), status and duration; the span adds the rest. Its own target, so the log can batch
+/// these lines, and a filter can drop them alone.
 fn log_response(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
-    tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
+    let outcome = response.extensions().get::<metrics::Outcome>();
+    tracing::info!(
+        target: crate::logging::ACCESS_LOG,
+        operation = outcome.and_then(|o| o.operation.as_deref()),
+        status = response.status().as_u16(),
+        ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 /// `GET /ready`: the store is open and the seed applied (both done before the server listens),
