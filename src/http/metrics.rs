@@ -4,15 +4,16 @@
 //! Handlers describe their answer with an [`Outcome`] in the response's extensions (the GraphQL
 //! operation's name, the error codes, the limit that refused it); [`record`] counts it.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 use super::AppState;
@@ -42,13 +43,32 @@ pub struct Metrics {
     revision: IntGauge,
     store_bytes: IntGauge,
     entities: IntGauge,
-    cache_lookups: IntCounterVec,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
     cache_entries: IntGauge,
     cache_bytes: IntGauge,
     /// Counted by the validation cache itself (inside the engine), copied here when rendered,
     /// one render at a time.
     validation_lookups: Mutex<IntCounterVec>,
-    operations: Mutex<HashSet<String>>,
+    /// By operation name (or route): its series, looked up once. A prometheus label lookup
+    /// hashes the labels and takes a lock, and every answer needed three.
+    labels: RwLock<Labels>,
+}
+
+#[derive(Default)]
+struct Labels {
+    series: HashMap<String, Series>,
+    /// How many of them are operations' names (the rest are routes, and `other`).
+    operations: usize,
+}
+
+/// One label's latency histogram and request counters for the two statuses nearly every
+/// answer has (others are looked up each time). A counter is made when first counted, so that
+/// `/metrics` lists no status a label never answered.
+struct Series {
+    latency: Histogram,
+    ok: OnceLock<IntCounter>,
+    not_modified: OnceLock<IntCounter>,
 }
 
 impl Metrics {
@@ -105,46 +125,84 @@ impl Metrics {
             revision,
             store_bytes,
             entities,
-            cache_lookups,
+            cache_hits: cache_lookups.with_label_values(&["hit"]),
+            cache_misses: cache_lookups.with_label_values(&["miss"]),
             cache_entries,
             cache_bytes,
             validation_lookups: Mutex::new(validation_lookups),
-            operations: Mutex::new(HashSet::new()),
+            labels: RwLock::new(Labels::default()),
         }))
     }
 
-    /// `name` while it is among the first [`MAX_OPERATION_NAMES`] seen, else `other`.
-    fn operation_label<'a>(&self, name: &'a str) -> &'a str {
-        let Ok(mut seen) = self.operations.lock() else { return "other" };
-        if seen.contains(name) {
-            return name;
+    /// Counts an answer with `status`, `seconds` after the request came, under `label`: an
+    /// operation's name while it is among the first [`MAX_OPERATION_NAMES`] seen (later ones are
+    /// `other`), or a route.
+    fn count(&self, label: Label<'_>, status: StatusCode, seconds: f64) {
+        let name = match label {
+            Label::Operation(name) | Label::Route(name) => name,
+        };
+        let known = self.labels.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(series) = known.series.get(name) {
+            return self.count_in(series, name, status, seconds);
         }
-        if seen.len() < MAX_OPERATION_NAMES && name.len() <= 100 {
-            seen.insert(name.to_string());
-            return name;
-        }
-        "other"
+        drop(known);
+        let mut known = self.labels.write().unwrap_or_else(PoisonError::into_inner);
+        let name = match label {
+            Label::Operation(name) if known.series.contains_key(name) => name,
+            Label::Operation(name) if known.operations < MAX_OPERATION_NAMES && name.len() <= 100 => {
+                known.operations += 1;
+                name
+            }
+            Label::Operation(_) => "other",
+            Label::Route(route) => route,
+        };
+        let series = known.series.entry(name.to_string()).or_insert_with(|| Series {
+            latency: self.latency.with_label_values(&[name]),
+            ok: OnceLock::new(),
+            not_modified: OnceLock::new(),
+        });
+        self.count_in(series, name, status, seconds);
     }
+
+    fn count_in(&self, series: &Series, name: &str, status: StatusCode, seconds: f64) {
+        series.latency.observe(seconds);
+        let counter = match status {
+            StatusCode::OK => &series.ok,
+            StatusCode::NOT_MODIFIED => &series.not_modified,
+            other => return self.requests.with_label_values(&[name, other.as_str()]).inc(),
+        };
+        counter.get_or_init(|| self.requests.with_label_values(&[name, status.as_str()])).inc();
+    }
+}
+
+/// What an answer is counted under.
+#[derive(Clone, Copy)]
+enum Label<'a> {
+    /// A GraphQL operation's name (or `-`), as the client sent it.
+    Operation(&'a str),
+    /// What [`route`] says.
+    Route(&'a str),
 }
 
 /// Counts every answer.
 pub fn record(metrics: &Metrics, route: &'static str, started: Instant, response: &Response) {
     let none = Outcome::default();
     let outcome = response.extensions().get::<Outcome>().unwrap_or(&none);
-    let operation = match &outcome.operation {
-        Some(name) => metrics.operation_label(name),
-        None => route,
+    let label = match &outcome.operation {
+        Some(name) => Label::Operation(name),
+        None => Label::Route(route),
     };
-    metrics.requests.with_label_values(&[operation, response.status().as_str()]).inc();
-    metrics.latency.with_label_values(&[operation]).observe(started.elapsed().as_secs_f64());
+    metrics.count(label, response.status(), started.elapsed().as_secs_f64());
     for code in &outcome.codes {
         metrics.errors.with_label_values(&[code.as_str()]).inc();
     }
     if let Some(limit) = &outcome.limit {
         metrics.refusals.with_label_values(&[limit.as_str()]).inc();
     }
-    if let Some(hit) = outcome.cached {
-        metrics.cache_lookups.with_label_values(&[if hit { "hit" } else { "miss" }]).inc();
+    match outcome.cached {
+        Some(true) => metrics.cache_hits.inc(),
+        Some(false) => metrics.cache_misses.inc(),
+        None => {}
     }
 }
 
@@ -199,6 +257,42 @@ pub async fn render(State(state): State<AppState>) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use super::{Label, Metrics, MAX_OPERATION_NAMES};
+    use axum::http::StatusCode as Status;
+
+    /// Kept series count what the label lookups did, statuses are listed only once answered,
+    /// and names past the cap are counted as `other` (routes are not capped).
+    #[test]
+    fn kept_series_count_like_label_lookups_and_names_are_capped() -> anyhow::Result<()> {
+        let metrics = Metrics::new()?;
+        metrics.count(Label::Operation("Named"), Status::OK, 0.001);
+        metrics.count(Label::Operation("Named"), Status::OK, 0.001);
+        metrics.count(Label::Operation("Named"), Status::NOT_MODIFIED, 0.001);
+        metrics.count(Label::Operation("Named"), Status::BAD_REQUEST, 0.001);
+        for i in 0..MAX_OPERATION_NAMES + 5 {
+            metrics.count(Label::Operation(&format!("Op{i}")), Status::OK, 0.001);
+        }
+        metrics.count(Label::Operation("Named"), Status::OK, 0.001);
+        metrics.count(Label::Route("/health"), Status::OK, 0.001);
+        let mut text = Vec::new();
+        prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &metrics.registry.gather(), &mut text)?;
+        let text = String::from_utf8(text)?;
+        for line in [
+            r#"scs_http_requests_total{operation="Named",status="200"} 3"#,
+            r#"scs_http_requests_total{operation="Named",status="304"} 1"#,
+            r#"scs_http_requests_total{operation="Named",status="400"} 1"#,
+            r#"scs_http_request_duration_seconds_count{operation="Named"} 5"#,
+            r#"scs_http_requests_total{operation="other",status="200"} 6"#,
+            r#"scs_http_requests_total{operation="/health",status="200"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+        let past_cap = format!("operation=\"Op{}\"", MAX_OPERATION_NAMES - 1);
+        assert!(!text.contains(&past_cap), "{past_cap}");
+        assert!(!text.contains(r#"operation="/health",status="304""#), "no series for an unseen status");
+        Ok(())
+    }
+
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use tower::ServiceExt as _;
