@@ -52,7 +52,7 @@ pub fn init(format: LogFormat) -> Flush {
     let before = writer.clone();
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        before.flush_unless_busy();
+        before.flush_before_panic();
         report(info);
     }));
     Flush(writer)
@@ -105,9 +105,11 @@ impl<W: Write> LogWriter<W> {
         self.write_gathered(&mut output);
     }
 
-    /// [`Self::flush`], unless someone is writing (it may be the thread that panicked).
-    fn flush_unless_busy(&self) {
-        if let Ok(mut output) = self.shared.output.try_lock() {
+    /// [`Self::flush`] for a panic's hook: it waits for another thread's write, but not for
+    /// this thread's own (a panic while writing would wait for itself).
+    fn flush_before_panic(&self) {
+        if !WRITING.get() {
+            let mut output = lock(&self.shared.output);
             self.write_gathered(&mut output);
         }
     }
@@ -127,18 +129,27 @@ impl<W: Write> LogWriter<W> {
         let mut output = lock(&self.shared.output);
         self.write_gathered(&mut output);
         // A log that cannot be written has nowhere to report it.
+        WRITING.set(true);
         let _ = output.0.write_all(line);
+        WRITING.set(false);
     }
 
     fn write_gathered(&self, output: &mut (W, Vec<u8>)) {
         let (out, spare) = output;
         std::mem::swap(&mut *lock(&self.shared.gathered), spare);
         if !spare.is_empty() {
+            WRITING.set(true);
             let _ = out.write_all(spare);
             let _ = out.flush();
+            WRITING.set(false);
             spare.clear();
         }
     }
+}
+
+thread_local! {
+    /// Whether this thread is writing to the output (see [`LogWriter::flush_before_panic`]).
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -222,6 +233,19 @@ mod tests {
         assert_eq!(sink.text(), "a1\na2\nwarn\na3\n");
         writer.flush();
         assert_eq!(sink.text(), "a1\na2\nwarn\na3\n", "nothing is written twice");
+    }
+
+    #[test]
+    fn a_panic_writes_what_is_gathered_unless_its_thread_was_writing() {
+        let sink = Sink::default();
+        let writer = LogWriter::new(sink.clone());
+        line(&writer, true, "a1\n");
+        WRITING.set(true);
+        writer.flush_before_panic();
+        assert_eq!(sink.text(), "", "a thread that panics while writing does not wait for itself");
+        WRITING.set(false);
+        writer.flush_before_panic();
+        assert_eq!(sink.text(), "a1\n");
     }
 
     #[test]

@@ -145,6 +145,11 @@ impl Metrics {
         if let Some(series) = known.series.get(name) {
             return self.count_in(series, name, status, seconds);
         }
+        // Past the cap, invented names share `other` without the write lock.
+        let capped = known.operations >= MAX_OPERATION_NAMES || name.len() > 100;
+        if let (Label::Operation(_), true, Some(other)) = (label, capped, known.series.get("other")) {
+            return self.count_in(other, "other", status, seconds);
+        }
         drop(known);
         let mut known = self.labels.write().unwrap_or_else(PoisonError::into_inner);
         let name = match label {

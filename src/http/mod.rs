@@ -158,7 +158,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 }
 
 /// One line per request, when it is answered: the GraphQL operation's name (known only once
-/// it ran), status and duration; the span adds the rest. Its own target, so the log can batch
+/// the handler answered), status and duration; the span adds the rest. Its own target, so the log can batch
 /// these lines, and a filter can drop them alone.
 fn log_response(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
     let outcome = response.extensions().get::<metrics::Outcome>();
