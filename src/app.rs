@@ -44,6 +44,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         apq_cache_size = config.apq_cache_size,
         response_cache_bytes = config.response_cache_bytes,
         document_cache_size = config.document_cache_size,
+        entity_cache_size = args.cache.entity_cache_size,
         backup_dir = %config.backup_dir.display(),
         limits = ?config.limits,
         introspection = config.introspection,
@@ -61,6 +62,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "effective configuration (token hashes not shown)"
     );
     let catalog = Catalog::open(&args.data_dir, &args.seed_dir)?;
+    catalog.store().keep_decoded(args.cache.entity_cache_size);
     crate::memory::release_free_memory();
     reload_on_sighup(catalog.clone());
     let listener =

@@ -343,4 +343,8 @@ pub struct CacheArgs {
     /// used go first; 0: none).
     #[arg(long, env = "SCS_DOCUMENT_CACHE_SIZE", value_name = "ENTRIES", default_value_t = http::config::DEFAULT_DOCUMENT_CACHE_SIZE)]
     pub document_cache_size: usize,
+    /// Decoded entities kept with the stored bytes they came from, so a query that misses the
+    /// response cache does not decode them again (least recently used go first; 0: none).
+    #[arg(long, env = "SCS_ENTITY_CACHE_SIZE", value_name = "ENTRIES", default_value_t = crate::store::decoded::DEFAULT_ENTRIES)]
+    pub entity_cache_size: usize,
 }

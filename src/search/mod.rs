@@ -131,7 +131,7 @@ impl SearchIndex {
             for entry in store.ids() {
                 let (id, kind) = entry?;
                 if kind != Kind::Person {
-                    if let Some(source) = source(store, store.entity_of(kind, id)?)? {
+                    if let Some(source) = source(store, store.scan_entity_of(kind, id)?)? {
                         writer.add_document(source.document(fields))?;
                     }
                 }

@@ -23,6 +23,7 @@ mod changes;
 mod check;
 mod commit;
 mod counts;
+pub mod decoded;
 pub mod edits;
 mod facets;
 mod filter;
@@ -134,6 +135,8 @@ pub struct Store {
     counts: Tree,
     indexes: BTreeMap<IndexTree, Tree>,
     kinds: BTreeMap<Kind, Tree>,
+    /// Shared by every clone of the handle.
+    decoded: std::sync::Arc<decoded::Decoded>,
 }
 
 const SEED_DIGEST: &[u8] = b"seed_digest";
@@ -179,6 +182,7 @@ impl Store {
             counts: db.open_tree("idx_counts")?,
             indexes,
             kinds,
+            decoded: std::sync::Arc::new(decoded::Decoded::new(decoded::DEFAULT_ENTRIES)),
             db,
         };
         if store.meta.get(STORE_ID)?.is_none() {
@@ -417,9 +421,23 @@ impl Store {
     /// An entity whose kind is already known (an index entry carries it).
     pub fn entity_of(&self, kind: Kind, id: Uuid) -> Result<Option<Entity>, StoreError> {
         match self.kind_tree(kind).get(id.as_bytes())? {
+            Some(v) => Ok(Some(self.decoded.get_or_decode(kind, id, v, |bytes| self.decode(kind, bytes))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// [`Self::entity_of`] without the decoded cache, for a read of every entity (an index
+    /// rebuild), which would only push out what requests use.
+    pub fn scan_entity_of(&self, kind: Kind, id: Uuid) -> Result<Option<Entity>, StoreError> {
+        match self.kind_tree(kind).get(id.as_bytes())? {
             Some(v) => Ok(Some(self.decode(kind, &v)?)),
             None => Ok(None),
         }
+    }
+
+    /// Keeps at most `entries` decoded entities (see [`decoded`]; `0`: none).
+    pub fn keep_decoded(&self, entries: usize) {
+        self.decoded.resize(entries);
     }
 
     /// The id of the entity of `kind` with `slug`, if it is stored. Ids derive from kind and

@@ -253,6 +253,50 @@ async fn an_update_changes_only_the_fields_given_and_null_clears_one() {
     }
 }
 
+/// Reads decode each entity once and keep it (the decoded-entity cache): an update must still
+/// show in every read after it, by slug, by id and in lists.
+#[tokio::test]
+async fn reads_after_an_update_see_it_though_the_entity_was_kept_decoded() {
+    let app = EditorApp::start().await;
+    let (id, version) =
+        app.id_version(r#"{ content(slug: "talk-at-the-library-2019") { id version } }"#).await;
+    let reads = [
+        r#"{ content(slug: "talk-at-the-library-2019") { dek } }"#.to_string(),
+        format!(r#"{{ node(id: "{id}") {{ ... on Event {{ dek }} }} }}"#),
+        r#"{ events(year: 2019) { nodes { slug dek } } }"#.to_string(),
+    ];
+    let deks = |data: &Value| -> Vec<Value> {
+        let mut found = Vec::new();
+        for value in [&data["content"]["dek"], &data["node"]["dek"]] {
+            if !value.is_null() {
+                found.push(value.clone());
+            }
+        }
+        for node in data["events"]["nodes"].as_array().into_iter().flatten() {
+            if node["slug"] == "talk-at-the-library-2019" {
+                found.push(node["dek"].clone());
+            }
+        }
+        found
+    };
+    for _ in 0..2 {
+        for read in &reads {
+            let data = app.app.data(read, json!({})).await;
+            assert!(deks(&data).iter().all(|d| d != "Kept or not"), "{data}");
+        }
+    }
+    app.write(
+        "mutation($id: ID!, $v: Int!) { updateEvent(id: $id, expectedVersion: $v, input: { dek: \"Kept or not\" }) { version } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+    for read in &reads {
+        let data = app.app.data(read, json!({})).await;
+        let found = deks(&data);
+        assert_eq!(found, vec![json!("Kept or not")], "{read}: {data}");
+    }
+}
+
 #[tokio::test]
 async fn every_problem_is_reported_at_once_with_its_field_and_nothing_is_written() {
     let app = EditorApp::start().await;
