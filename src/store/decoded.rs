@@ -7,7 +7,7 @@
 //! (an edit, a seed reload, a restore), and it needs no invalidation.
 
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use lru::LruCache;
 use sled::IVec;
@@ -22,8 +22,9 @@ pub const DEFAULT_ENTRIES: usize = 10_000;
 /// The cache; `None` inside when switched off (size 0).
 pub struct Decoded(Mutex<Option<Kept>>);
 
-/// Each entity by kind and id, with the bytes it was decoded from.
-type Kept = LruCache<(Kind, Uuid), (IVec, Entity)>;
+/// Each entity by kind and id, with the bytes it was decoded from. Shared, so that the lock is
+/// held for a pointer's copy, and entities are copied for their callers after it.
+type Kept = LruCache<(Kind, Uuid), (IVec, Arc<Entity>)>;
 
 impl Decoded {
     /// A cache of at most `entries` entities (`0`: none).
@@ -50,17 +51,22 @@ impl Decoded {
         bytes: IVec,
         decode: impl FnOnce(&[u8]) -> Result<Entity, E>,
     ) -> Result<Entity, E> {
-        if let Some(cache) = self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
-            if let Some((kept, entity)) = cache.get(&(kind, id)) {
-                if *kept == bytes {
-                    return Ok(entity.clone());
-                }
-            }
+        let found = match self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            None => return decode(&bytes),
+            Some(cache) => cache.get(&(kind, id)).filter(|(kept, _)| *kept == bytes).map(|(_, e)| e.clone()),
+        };
+        if let Some(entity) = found {
+            return Ok(Entity::clone(&entity));
         }
         let entity = decode(&bytes)?;
-        if let Some(cache) = self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
-            cache.put((kind, id), (bytes, entity.clone()));
-        }
+        let kept = (bytes, Arc::new(entity.clone()));
+        // What the cache pushes out is dropped after the lock is released.
+        let _pushed_out = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+            .and_then(|cache| cache.push((kind, id), kept));
         Ok(entity)
     }
 }

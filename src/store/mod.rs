@@ -35,7 +35,6 @@ mod writes;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Db, Tree};
 use uuid::Uuid;
@@ -393,13 +392,6 @@ impl Store {
         })
     }
 
-    fn get_as<T: DeserializeOwned>(&self, kind: Kind, id: Uuid) -> Result<Option<T>, StoreError> {
-        match self.kind_tree(kind).get(id.as_bytes())? {
-            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
-            None => Ok(None),
-        }
-    }
-
     /// Every stored entity's id and kind, in id order. Reads the `ids` tree lazily, so a caller
     /// that rebuilds a derived view (the search index) need not load every entity at once.
     pub fn ids(&self) -> impl Iterator<Item = Result<(Uuid, Kind), StoreError>> {
@@ -452,7 +444,7 @@ impl Store {
     pub fn item_by_slug(&self, slug: &str) -> Result<Option<Item>, StoreError> {
         let Ok(slug) = Slug::parse(slug) else { return Ok(None) };
         for kind in Kind::CONTENT {
-            if let Some(item) = self.get_as(kind, entity_id(kind, &slug))? {
+            if let Some(Entity::Item(item)) = self.entity_of(kind, entity_id(kind, &slug))? {
                 return Ok(Some(item));
             }
         }
@@ -460,7 +452,10 @@ impl Store {
     }
 
     pub fn person(&self, id: Uuid) -> Result<Option<Person>, StoreError> {
-        self.get_as(Kind::Person, id)
+        match self.entity_of(Kind::Person, id)? {
+            Some(Entity::Person(person)) => Ok(Some(person)),
+            _ => Ok(None),
+        }
     }
 
     pub fn person_by_slug(&self, slug: &str) -> Result<Option<Person>, StoreError> {

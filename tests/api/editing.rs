@@ -254,7 +254,7 @@ async fn an_update_changes_only_the_fields_given_and_null_clears_one() {
 }
 
 /// Reads decode each entity once and keep it (the decoded-entity cache): an update must still
-/// show in every read after it, by slug, by id and in lists.
+/// show in every read after it, by slug, by id and in lists, and a delete in none.
 #[tokio::test]
 async fn reads_after_an_update_see_it_though_the_entity_was_kept_decoded() {
     let app = EditorApp::start().await;
@@ -295,6 +295,18 @@ async fn reads_after_an_update_see_it_though_the_entity_was_kept_decoded() {
         let found = deks(&data);
         assert_eq!(found, vec![json!("Kept or not")], "{read}: {data}");
     }
+    // Deleted, it is gone from every read, though it was kept a moment ago.
+    app.write(
+        "mutation($id: ID!, $v: Int!) { deleteEvent(id: $id, expectedVersion: $v) { id } }",
+        json!({ "id": id, "v": version + 1 }),
+    )
+    .await;
+    for read in &reads {
+        let body = app.app.query(read, json!({})).await;
+        assert_eq!(deks(&body["data"]), Vec::<Value>::new(), "{read}: {body}");
+    }
+    let by_slug = app.app.query(&reads[0], json!({})).await;
+    assert_eq!(error_code(&by_slug), "NOT_FOUND", "{by_slug}");
 }
 
 #[tokio::test]
