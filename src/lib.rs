@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod bounded;
 pub mod catalog;
 pub mod cli;
 pub mod domain;

@@ -7,16 +7,16 @@
 //! request before it gets here; this one serves what that one cannot: the same request after a
 //! write (every answer's key changes), an answer evicted, or one never cached (a token's).
 
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::ValidationResult;
-use lru::LruCache;
+
+use crate::bounded::Bounded;
 
 /// The bounded cache, shared by every request.
 pub struct Validated {
-    results: Option<Mutex<LruCache<[u8; 32], ValidationResult>>>,
+    results: Bounded<[u8; 32], ValidationResult>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -24,30 +24,26 @@ pub struct Validated {
 impl Validated {
     /// A cache of at most `entries` results (least recently used go first); 0: none.
     pub fn new(entries: usize) -> Validated {
-        Validated {
-            results: NonZeroUsize::new(entries).map(|n| Mutex::new(LruCache::new(n))),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
+        Validated { results: Bounded::new(entries), hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<ValidationResult> {
-        let results = self.results.as_ref()?;
-        let found = results.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied();
+        if !self.results.is_on() {
+            return None;
+        }
+        let found = self.results.get(key);
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
 
     fn put(&self, key: [u8; 32], result: ValidationResult) {
-        if let Some(results) = &self.results {
-            results.lock().unwrap_or_else(|p| p.into_inner()).put(key, result);
-        }
+        self.results.put(key, result);
     }
 
     /// Whether results are kept at all (a size of 0 keeps none).
     pub fn is_on(&self) -> bool {
-        self.results.is_some()
+        self.results.is_on()
     }
 
     /// Lookups so far: (hits, misses).

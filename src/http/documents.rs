@@ -4,35 +4,33 @@
 //! so no write invalidates it. Validation results are kept apart, by text, operation name and
 //! variables (`crate::graphql::Validated`).
 
-use std::num::NonZeroUsize;
-use std::sync::Mutex;
-
 use async_graphql::parser::types::ExecutableDocument;
-use lru::LruCache;
+
+use crate::bounded::Bounded;
 
 /// Longer texts are parsed every time: a cache bounded by entries must not hold 1,000 bodies
 /// of 256 KiB (mostly comments pass the token limit). Real queries are far shorter.
 const LONGEST_KEPT: usize = 8 * 1024;
 
-pub struct Documents(Option<Mutex<LruCache<String, ExecutableDocument>>>);
+pub struct Documents(Bounded<String, ExecutableDocument>);
 
 impl Documents {
     /// A cache of at most `entries` documents (least recently used go first); 0: none.
     pub fn new(entries: usize) -> Documents {
-        Documents(NonZeroUsize::new(entries).map(|n| Mutex::new(LruCache::new(n))))
+        Documents(Bounded::new(entries))
     }
 
     /// The document of `query`, parsed now or before; `None` when it does not parse (execution
     /// then reports the syntax error).
     pub fn parse(&self, query: &str) -> Option<ExecutableDocument> {
-        let Some(cache) = self.0.as_ref().filter(|_| query.len() <= LONGEST_KEPT) else {
+        if query.len() > LONGEST_KEPT {
             return async_graphql::parser::parse_query(query).ok();
-        };
-        if let Some(document) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(query) {
-            return Some(document.clone());
+        }
+        if let Some(document) = self.0.get(query) {
+            return Some(document);
         }
         let document = async_graphql::parser::parse_query(query).ok()?;
-        cache.lock().unwrap_or_else(|p| p.into_inner()).put(query.to_string(), document.clone());
+        self.0.put(query.to_string(), document.clone());
         Some(document)
     }
 }
@@ -45,18 +43,15 @@ mod tests {
     fn a_query_is_parsed_once_and_then_found() {
         let documents = Documents::new(2);
         let first = documents.parse("{ a }").expect("parses");
-        assert_eq!(documents.0.as_ref().expect("on").lock().expect("lock").len(), 1);
+        assert_eq!(documents.0.entries(), 1);
         assert_eq!(format!("{:?}", documents.parse("{ a }")), format!("{:?}", Some(first)));
         assert!(documents.parse("{ a").is_none(), "a syntax error is not kept");
         documents.parse("{ b }");
         documents.parse("{ c }");
-        assert_eq!(documents.0.as_ref().expect("on").lock().expect("lock").len(), 2, "bounded");
+        assert_eq!(documents.0.entries(), 2, "bounded");
         assert!(Documents::new(0).parse("{ a }").is_some());
         let long = format!("{{ a }} #{}", "x".repeat(LONGEST_KEPT));
         documents.parse(&long);
-        assert!(
-            documents.0.as_ref().expect("on").lock().expect("lock").peek(&long).is_none(),
-            "too long to keep"
-        );
+        assert!(!documents.0.contains(long.as_str()), "too long to keep");
     }
 }

@@ -7,16 +7,16 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::num::NonZeroUsize;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use lru::LruCache;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::bounded::Bounded;
 
 /// The `format` of an Apollo persisted-query manifest.
 pub const MANIFEST_FORMAT: &str = "apollo-persisted-query-manifest";
@@ -174,14 +174,13 @@ impl Refusal {
 pub struct Persisted {
     registry: Arc<Registry>,
     only_persisted: bool,
-    /// `None` when the configured size is 0.
-    apq: Option<Mutex<LruCache<String, Arc<str>>>>,
+    /// Off when the configured size is 0.
+    apq: Bounded<String, Arc<str>>,
 }
 
 impl Persisted {
     pub fn new(registry: Arc<Registry>, only_persisted: bool, apq_cache_size: usize) -> Persisted {
-        let apq = NonZeroUsize::new(apq_cache_size).map(|size| Mutex::new(LruCache::new(size)));
-        Persisted { registry, only_persisted, apq }
+        Persisted { registry, only_persisted, apq: Bounded::new(apq_cache_size) }
     }
 
     /// The query text to run for a request's `query` and `extensions`: `Ok(None)` when it has
@@ -217,9 +216,7 @@ impl Persisted {
                 if self.only_persisted {
                     return Err(Refusal::NotInList);
                 }
-                if let Some(apq) = &self.apq {
-                    apq.lock().unwrap_or_else(|e| e.into_inner()).put(hash, Arc::from(query.as_str()));
-                }
+                self.apq.put(hash, Arc::from(query.as_str()));
                 Ok(Some(query))
             }
             (Some(hash), None) => {
@@ -229,10 +226,7 @@ impl Persisted {
                 if self.only_persisted {
                     return Err(Refusal::NotInList);
                 }
-                let remembered = self
-                    .apq
-                    .as_ref()
-                    .and_then(|apq| apq.lock().unwrap_or_else(|e| e.into_inner()).get(&hash).cloned());
+                let remembered = self.apq.get(&hash);
                 remembered.map(|query| Some(query.to_string())).ok_or(Refusal::NotFound)
             }
         }

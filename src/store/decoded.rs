@@ -6,40 +6,31 @@
 //! can never hand out anything the store does not hold, whatever wrote the store and however
 //! (an edit, a seed reload, a restore), and it needs no invalidation.
 
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use lru::LruCache;
 use sled::IVec;
 use uuid::Uuid;
 
+use crate::bounded::Bounded;
 use crate::domain::{Entity, Kind};
 
 /// Entries kept unless configured otherwise: the seed many times over, and about 30 MB at
 /// the size of a large store's entities.
 pub const DEFAULT_ENTRIES: usize = 10_000;
 
-/// The cache; `None` inside when switched off (size 0).
-pub struct Decoded(Mutex<Option<Kept>>);
-
 /// Each entity by kind and id, with the bytes it was decoded from. Shared, so that the lock is
 /// held for a pointer's copy, and entities are copied for their callers after it.
-type Kept = LruCache<(Kind, Uuid), (IVec, Arc<Entity>)>;
+pub struct Decoded(Bounded<(Kind, Uuid), (IVec, Arc<Entity>)>);
 
 impl Decoded {
     /// A cache of at most `entries` entities (`0`: none).
     pub fn new(entries: usize) -> Decoded {
-        Decoded(Mutex::new(NonZeroUsize::new(entries).map(LruCache::new)))
+        Decoded(Bounded::new(entries))
     }
 
     /// Sets the most entries kept (`0`: none; fewer drops the least recently used).
     pub fn resize(&self, entries: usize) {
-        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match (NonZeroUsize::new(entries), cache.as_mut()) {
-            (None, _) => *cache = None,
-            (Some(size), Some(kept)) => kept.resize(size),
-            (Some(size), None) => *cache = Some(LruCache::new(size)),
-        }
+        self.0.resize(entries);
     }
 
     /// The entity `bytes` (read for `kind` and `id`) decode to, from the cache when they are
@@ -51,22 +42,17 @@ impl Decoded {
         bytes: IVec,
         decode: impl FnOnce(&[u8]) -> Result<Entity, E>,
     ) -> Result<Entity, E> {
-        let found = match self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
-            None => return decode(&bytes),
-            Some(cache) => cache.get(&(kind, id)).filter(|(kept, _)| *kept == bytes).map(|(_, e)| e.clone()),
-        };
-        if let Some(entity) = found {
-            return Ok(Entity::clone(&entity));
+        if !self.0.is_on() {
+            return decode(&bytes);
+        }
+        if let Some((kept, entity)) = self.0.get(&(kind, id)) {
+            if kept == bytes {
+                return Ok(Entity::clone(&entity));
+            }
         }
         let entity = decode(&bytes)?;
-        let kept = (bytes, Arc::new(entity.clone()));
-        // What the cache pushes out is dropped after the lock is released.
-        let _pushed_out = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-            .and_then(|cache| cache.push((kind, id), kept));
+        // What the cache pushes out is dropped here, after its lock.
+        let _pushed_out = self.0.put((kind, id), (bytes, Arc::new(entity.clone())));
         Ok(entity)
     }
 }
