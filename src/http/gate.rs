@@ -1,6 +1,6 @@
-//! What every request passes through, in one service around the router: CORS, the caps on the
-//! request head, the rate limit, the request deadline, ETags per content encoding, the metrics,
-//! and `no-store` on errors.
+//! What every request passes through, in one service around the router: its id, span and
+//! access line, CORS, the caps on the request head, the rate limit, the request deadline, ETags
+//! per content encoding, the metrics, and `no-store` on errors.
 //!
 //! One hand-written service rather than a stack of `from_fn` middleware, because each of those
 //! boxes a clone of everything inside it for every request: as separate layers these cost a
@@ -16,9 +16,10 @@ use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use tower::{Layer, Service, ServiceExt as _};
+use tracing::Instrument as _;
 
 use super::caching::{self, NO_STORE};
-use super::{cors, error, metrics, ratelimit, AppState};
+use super::{access, cors, error, metrics, ratelimit, AppState};
 
 /// Puts a [`Gate`] around a service.
 #[derive(Clone)]
@@ -53,17 +54,25 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
         let (state, inner) = (self.state.clone(), self.inner.clone());
-        Box::pin(async move { Ok(gate(state, request, inner).await) })
+        let id = access::request_id(&request);
+        let span = access::span(&id, &request);
+        let answer = async move {
+            let mut response = gate(state, request, inner, started).await;
+            response.headers_mut().insert(access::X_REQUEST_ID, id);
+            access::log(&response, started.elapsed());
+            Ok(response)
+        };
+        Box::pin(answer.instrument(span))
     }
 }
 
-async fn gate<S>(state: AppState, mut request: Request, inner: S) -> Response
+async fn gate<S>(state: AppState, mut request: Request, inner: S, started: Instant) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
     S::Future: Send + 'static,
 {
-    let started = Instant::now();
     let route = metrics::route(request.uri().path());
     let origin = request.headers().get(header::ORIGIN).cloned();
     // Refusals come before the handler and still get the CORS headers, so that a page of

@@ -1,5 +1,6 @@
 //! The HTTP transport: GraphQL over POST and GET, the self-hosted GraphiQL page, health.
 
+mod access;
 mod answers;
 mod caching;
 pub mod config;
@@ -25,8 +26,6 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
 use crate::graphql::ApiSchema;
@@ -123,9 +122,6 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
     // route instead, and axum clones and boxes each wrapped route for every request: seven
     // layers that way cost a cached answer a tenth of its CPU in clones alone.
     let app = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
-        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(gate::GateLayer(state.clone()))
         .map_response(IntoResponse::into_response)
         .layer(CompressionLayer::new())
@@ -146,33 +142,6 @@ async fn health(State(state): State<AppState>) -> Response {
 
 /// The span of one request: its id (echoed in `X-Request-Id`), method and path, on every line
 /// logged while it is answered. Never the headers (tokens) or the variables.
-fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    let id =
-        request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
-    tracing::info_span!(
-        "request",
-        id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    )
-}
-
-/// One line per request, when it is answered: the GraphQL operation's name (known only once
-/// the handler answered), status and duration; the span adds the rest. Its own target, so the log can batch
-/// these lines, and a filter can drop them alone.
-fn log_response(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
-    let outcome = response.extensions().get::<metrics::Outcome>();
-    tracing::info!(
-        target: crate::logging::ACCESS_LOG,
-        operation = outcome.and_then(|o| o.operation.as_deref()),
-        status = response.status().as_u16(),
-        ms = latency.as_secs_f64() * 1000.0,
-        "answered"
-    );
-}
-
-/// `GET /ready`: the store is open and the seed applied (both done before the server listens),
-/// and the store answers.
 async fn ready(State(state): State<AppState>) -> Response {
     let store = state.catalog.store();
     match (store.revision(), store.seed_digest()) {

@@ -7,6 +7,8 @@
 //! line (start-up, warnings, errors) is written at once, after the access lines before it, so
 //! the log keeps its order.
 
+mod access;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -35,9 +37,15 @@ pub fn init(format: LogFormat) -> Flush {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = LogWriter::new(std::io::stderr());
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer.clone()).with_ansi(ansi);
+    let timer = tracing_subscriber::fmt::time::SystemTime;
     match format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => logs.map_event_format(|format| access::Lines::text(format, timer)).init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .map_event_format(|format| access::Lines::json(format, timer))
+            .init(),
     }
     let flusher = writer.clone();
     let spawned = std::thread::Builder::new().name("log-flush".into()).spawn(move || loop {
