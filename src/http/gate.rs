@@ -57,11 +57,12 @@ where
         let started = Instant::now();
         let (state, inner) = (self.state.clone(), self.inner.clone());
         let id = access::request_id(&request);
-        let span = access::span(&id, &request);
+        let span = access::span(&id);
+        let (method, uri) = (request.method().clone(), request.uri().clone());
         let answer = async move {
             let mut response = gate(state, request, inner, started).await;
             response.headers_mut().insert(access::X_REQUEST_ID, id);
-            access::log(&response, started.elapsed());
+            access::log(&method, uri.path(), &response, started.elapsed());
             Ok(response)
         };
         Box::pin(answer.instrument(span))

@@ -252,7 +252,9 @@ async fn run(state: &AppState, headers: &HeaderMap, over_get: bool, sent: Sent) 
     }
     let is_query = key.is_some() && operation == Some(OperationType::Query);
     let tag = tag.filter(|_| is_query);
-    let response = caching::execute(state, headers, request, is_query, tag, &named).await;
+    // Boxed: the engine's future is kilobytes, and unboxed it would be part of every request's
+    // future, moved through each layer even when the answer comes from a cache.
+    let response = Box::pin(caching::execute(state, headers, request, is_query, tag, &named)).await;
     with_operation(response, named)
 }
 

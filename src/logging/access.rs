@@ -289,11 +289,14 @@ mod tests {
         for (id, operation) in
             [("7c1f", Some("Named")), ("mine \"q\"\n\t\u{1b}[31m", Some("we\"ird\\ \u{7}é")), ("-", None)]
         {
-            let span = tracing::info_span!("request", id = %id, method = %"POST", path = %"/graphql");
+            let span = tracing::info_span!("request", id = %id);
             let _entered = span.enter();
             for ms in [0.515, 1.0, 12.0625, f64::NAN] {
-                tracing::info!(target: ACCESS_LOG, operation, status = 200_u16, ms, "answered");
+                let (method, path) = (axum::http::Method::POST, "/graphql");
+                tracing::info!(target: ACCESS_LOG, method = %method, path = %path, operation, status = 200_u16, ms, "answered");
             }
+            let nested = tracing::info_span!("nested", kind = "inner", n = 3);
+            nested.in_scope(|| tracing::info!(target: ACCESS_LOG, status = 200_u16, "in two spans"));
             tracing::info!(target: ACCESS_LOG, negative = -3_i64, flag = true, debug = ?vec![1, 2], "other kinds");
             tracing::warn!(target: ACCESS_LOG, status = 500_u16, "a warning on the access target");
             tracing::error!(error = %"disk", "internal error while resolving a query");
@@ -323,7 +326,10 @@ mod tests {
                 .finish(),
             &ours,
         );
-        assert!(expected.contains("answered operation=\"Named\" status=200 ms=0.515"), "{expected}");
+        assert!(
+            expected.contains("request{id=7c1f}: scs_series::access: answered method=POST path=/graphql operation=\"Named\" status=200 ms=0.515"),
+            "{expected}"
+        );
         assert_eq!(actual, expected);
     }
 

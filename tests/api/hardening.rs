@@ -236,7 +236,8 @@ async fn every_request_gets_an_id_and_one_json_log_line_without_secrets() {
     }
     let line = line.expect("found");
     assert_eq!(line["fields"]["operation"], "Named");
-    assert_eq!(line["span"]["path"], "/graphql");
+    assert_eq!(line["fields"]["method"], "POST");
+    assert_eq!(line["fields"]["path"], "/graphql");
     assert_eq!(line["fields"]["status"], 200);
     assert!(line["fields"]["ms"].as_f64().is_some());
 }
