@@ -8,6 +8,7 @@
 //! the log keeps its order.
 
 mod access;
+mod clock;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -36,8 +37,12 @@ pub fn init(format: LogFormat) -> Flush {
     // codes, and writing them cost the per-request line time.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = LogWriter::new(std::io::stderr());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer.clone()).with_ansi(ansi);
-    let timer = tracing_subscriber::fmt::time::SystemTime;
+    let timer = clock::Clock;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer.clone())
+        .with_ansi(ansi)
+        .with_timer(timer);
     match format {
         LogFormat::Text => logs.map_event_format(|format| access::Lines::text(format, timer)).init(),
         LogFormat::Json => logs
