@@ -41,7 +41,11 @@ pub fn seed_file(seed_dir: &Path, data: &[u8]) {
 /// A server over a seed in a store of its own, answering requests without a socket.
 pub struct RequestHarness {
     runtime: tokio::runtime::Runtime,
-    router: axum::Router,
+    router: tower::util::BoxCloneSyncService<
+        axum::extract::Request,
+        axum::response::Response,
+        std::convert::Infallible,
+    >,
 }
 
 impl RequestHarness {
@@ -59,7 +63,8 @@ impl RequestHarness {
             rate: http::ratelimit::RateConfig { per_ip: 0, per_token: 0, ..Default::default() },
             ..HttpConfig::default()
         };
-        let router = runtime.block_on(async { http::router(catalog, config) });
+        let router =
+            runtime.block_on(async { tower::util::BoxCloneSyncService::new(http::router(catalog, config)) });
         Ok(RequestHarness { runtime, router })
     }
 

@@ -15,6 +15,7 @@ pub mod ratelimit;
 pub mod server;
 mod ws;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use async_graphql_axum::GraphQLSubscription;
@@ -64,7 +65,9 @@ pub struct Shared {
 }
 
 /// The whole application's routes, serving `catalog` as `config` says.
-pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
+/// The whole HTTP application: the gate (see [`gate`]) around the routes. Served as it is, not
+/// inside an outer `Router`, which would route and box every request once more.
+pub fn router(catalog: Catalog, config: HttpConfig) -> impl App {
     // Registering fixed, distinct metric names cannot fail.
     let metrics = metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metrics registry: {e}"));
     let options = crate::graphql::Options {
@@ -121,13 +124,35 @@ pub fn router(catalog: Catalog, config: HttpConfig) -> Router {
     // The middleware wraps the router once, outermost first. `Router::layer` would wrap every
     // route instead, and axum clones and boxes each wrapped route for every request: seven
     // layers that way cost a cached answer a tenth of its CPU in clones alone.
-    let app = ServiceBuilder::new()
+    ServiceBuilder::new()
         .layer(gate::GateLayer(state.clone()))
         .map_response(IntoResponse::into_response)
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .service(routes);
-    Router::new().fallback_service(app)
+        .service(routes)
+}
+
+/// What [`router`] returns: a service answering every request (errors are answers).
+pub trait App:
+    tower::Service<axum::extract::Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = Response,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
 }
 
 async fn health(State(state): State<AppState>) -> Response {

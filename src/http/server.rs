@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -49,11 +48,11 @@ impl Default for ServeOptions {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets the
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets the
 /// requests in flight finish (for at most `options.shutdown_grace`) and returns.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: impl super::App,
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -77,7 +76,7 @@ pub async fn serve(
         };
         // Small answers go out at once rather than waiting for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let service = router.clone().map_request(move |mut request: axum::http::Request<Incoming>| {
+        let service = app.clone().map_request(move |mut request: axum::http::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             request.map(Body::new)
         });
