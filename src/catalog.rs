@@ -170,7 +170,9 @@ impl Catalog {
     ) -> Result<Edited, EditError> {
         let catalog = self.clone();
         let (actor, operation) = (actor.to_string(), operation.to_string());
-        tokio::task::spawn_blocking(move || catalog.edit_now(&actor, &operation, &change))
+        // In the request's span, so that what the edit logs carries the request's id.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| catalog.edit_now(&actor, &operation, &change)))
             .await
             .map_err(|e| EditError::Store(StoreError::BadKey(format!("edit task failed: {e}"))))?
     }

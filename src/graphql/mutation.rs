@@ -113,7 +113,8 @@ macro_rules! mutations {
                 require(ctx, Scope::Admin)?;
                 let catalog = ctx.data::<Catalog>()?.clone();
                 let dir = ctx.data::<BackupDir>()?.0.clone();
-                let made = tokio::task::spawn_blocking(move || catalog.backup_into(&dir))
+                let span = tracing::Span::current();
+                let made = tokio::task::spawn_blocking(move || span.in_scope(|| catalog.backup_into(&dir)))
                     .await
                     .map_err(internal)?
                     .map_err(internal)?;

@@ -20,15 +20,25 @@ use crate::logging::ACCESS_LOG;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request's id: the one the client sent, if it did, else a new UUID.
+/// The longest client-chosen request id kept (a W3C `traceparent` is 55 bytes).
+const MAX_CLIENT_ID: usize = 128;
+
+/// The request's id: the one the client sent, if it is a plain token (letters, digits and
+/// `-_.:+/=`, at most [`MAX_CLIENT_ID`] bytes), else a new UUID. Anything else could break the
+/// log line it is written into, or be empty, or be too long to be worth a line.
 pub fn request_id(request: &Request) -> HeaderValue {
-    if let Some(id) = request.headers().get(X_REQUEST_ID) {
+    if let Some(id) = request.headers().get(X_REQUEST_ID).filter(|id| is_plain_token(id.as_bytes())) {
         return id.clone();
     }
     let mut text = Uuid::encode_buffer();
     let text = Uuid::new_v4().hyphenated().encode_lower(&mut text);
     // A UUID's text is always a valid header value.
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("-"))
+}
+
+fn is_plain_token(id: &[u8]) -> bool {
+    (1..=MAX_CLIENT_ID).contains(&id.len())
+        && id.iter().all(|&b| b.is_ascii_alphanumeric() || b"-_.:+/=".contains(&b))
 }
 
 /// The span of a request: its id on every line logged while it runs. Only the id: each field
@@ -40,16 +50,100 @@ pub fn span(id: &HeaderValue) -> Span {
 
 /// The access line of an answered request (logged inside its span): the method, path,
 /// operation's name, status, and the time to the answer's head in milliseconds, to the
-/// microsecond.
+/// microsecond. A server error (5xx) also gets an error line, which filtering the access log
+/// out does not drop.
 pub fn log(method: &Method, path: &str, response: &Response, latency: Duration) {
     let outcome = response.extensions().get::<Outcome>();
+    let (status, ms) = (response.status().as_u16(), latency.as_micros() as f64 / 1000.0);
     tracing::info!(
         target: ACCESS_LOG,
         method = %method,
         path = %path,
         operation = outcome.and_then(|o| o.operation.as_deref()),
-        status = response.status().as_u16(),
-        ms = latency.as_micros() as f64 / 1000.0,
+        status,
+        ms,
         "answered"
     );
+    if response.status().is_server_error() {
+        let codes = outcome.map(|o| o.codes.join(",")).unwrap_or_default();
+        tracing::error!(method = %method, path = %path, status, codes, ms, "answered with a server error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_id(id: &[u8]) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        if let Ok(value) = HeaderValue::from_bytes(id) {
+            request.headers_mut().insert(X_REQUEST_ID, value);
+        }
+        request
+    }
+
+    #[test]
+    fn a_plain_client_id_is_kept_and_anything_else_replaced() {
+        for kept in
+            ["client-chosen-id", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "a/b+c=:d.e_f"]
+        {
+            assert_eq!(request_id(&with_id(kept.as_bytes())), kept);
+        }
+        let long = "x".repeat(MAX_CLIENT_ID + 1);
+        for replaced in [&b""[..], b"two words", b"a}b", b"status=500 x", b"\xff\xfe", long.as_bytes()] {
+            let id = request_id(&with_id(replaced));
+            assert_ne!(id.as_bytes(), replaced);
+            assert!(Uuid::parse_str(id.to_str().unwrap_or_default()).is_ok(), "{id:?}");
+        }
+        assert!(Uuid::parse_str(
+            request_id(&Request::new(axum::body::Body::empty())).to_str().unwrap_or_default()
+        )
+        .is_ok());
+    }
+
+    /// What `log` writes for an answer of `status`, through a real subscriber.
+    fn logged(status: axum::http::StatusCode) -> String {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || Sink(sink.clone())).finish();
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = status;
+        response.extensions_mut().insert(Outcome { codes: vec!["UNAVAILABLE".into()], ..Default::default() });
+        tracing::subscriber::with_default(subscriber, || {
+            log(&Method::GET, "/ready", &response, Duration::from_micros(1_250));
+        });
+        let text = lines.lock().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+        text
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut lines) = self.0.lock() {
+                lines.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_server_error_gets_an_error_line_besides_its_access_line() {
+        let text = logged(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].contains(" INFO ")
+                && lines[0].contains("answered method=GET path=/ready status=503 ms=1.25"),
+            "{text}"
+        );
+        assert!(lines[1].contains("ERROR") && lines[1].contains("answered with a server error"), "{text}");
+        assert!(lines[1].contains("status=503") && lines[1].contains("codes=\"UNAVAILABLE\""), "{text}");
+        let text = logged(axum::http::StatusCode::NOT_FOUND);
+        assert_eq!(text.lines().count(), 1, "a client error is only an access line: {text}");
+    }
 }

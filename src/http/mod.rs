@@ -64,9 +64,9 @@ pub struct Shared {
     pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
-/// The whole application's routes, serving `catalog` as `config` says.
-/// The whole HTTP application: the gate (see [`gate`]) around the routes. Served as it is, not
-/// inside an outer `Router`, which would route and box every request once more.
+/// The whole HTTP application, serving `catalog` as `config` says: the gate (see [`gate`])
+/// around the routes. Served as it is, not inside an outer `Router`, which would route and box
+/// every request once more.
 pub fn router(catalog: Catalog, config: HttpConfig) -> impl App {
     // Registering fixed, distinct metric names cannot fail.
     let metrics = metrics::Metrics::new().unwrap_or_else(|e| unreachable!("metrics registry: {e}"));
@@ -165,8 +165,7 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The span of one request: its id (echoed in `X-Request-Id`), method and path, on every line
-/// logged while it is answered. Never the headers (tokens) or the variables.
+/// `GET /ready`: 200 once the store is open and a seed applied, 503 before.
 async fn ready(State(state): State<AppState>) -> Response {
     let store = state.catalog.store();
     match (store.revision(), store.seed_digest()) {

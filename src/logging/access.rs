@@ -53,163 +53,142 @@ where
         if meta.target() != ACCESS_LOG || *meta.level() != Level::INFO || writer.has_ansi_escapes() {
             return self.other.format_event(ctx, writer, event);
         }
-        if self.json {
-            json_line(&self.timer, ctx, &mut writer, event)
-        } else {
-            text_line(&self.timer, ctx, &mut writer, event)
+        let mut time = String::with_capacity(32);
+        if self.timer.format_time(&mut Writer::new(&mut time)).is_err() {
+            time = "<unknown time>".into();
         }
+        if self.json {
+            // The span's fields are kept as a JSON object's text.
+            let span = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current());
+            let fields = span.as_ref().map(|span| span.extensions());
+            let fields = fields.as_ref().and_then(|ext| ext.get::<FormattedFields<N>>());
+            let span = span.as_ref().map(|span| (span.metadata().name(), fields.map_or("", |f| f.as_str())));
+            return json_line(&mut writer, &time, span, event);
+        }
+        write!(writer, "{time}  INFO ")?;
+        if let Some(scope) = ctx.event_scope() {
+            let mut seen = false;
+            for span in scope.from_root() {
+                writer.write_str(span.metadata().name())?;
+                seen = true;
+                if let Some(fields) = span.extensions().get::<FormattedFields<N>>() {
+                    if !fields.is_empty() {
+                        write!(writer, "{{{fields}}}")?;
+                    }
+                }
+                writer.write_char(':')?;
+            }
+            if seen {
+                writer.write_char(' ')?;
+            }
+        }
+        text_line(&mut writer, event)
     }
 }
 
-/// `<time>  INFO request{<span's fields>}: scs_series::access: answered name=value …`
-fn text_line<S, N, T>(
-    timer: &T,
-    ctx: &FmtContext<'_, S, N>,
-    writer: &mut Writer<'_>,
-    event: &Event<'_>,
-) -> fmt::Result
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-    T: FormatTime,
-{
-    if timer.format_time(writer).is_err() {
-        writer.write_str("<unknown time>")?;
-    }
-    writer.write_str("  INFO ")?;
-    if let Some(scope) = ctx.event_scope() {
-        let mut seen = false;
-        for span in scope.from_root() {
-            writer.write_str(span.metadata().name())?;
-            seen = true;
-            if let Some(fields) = span.extensions().get::<FormattedFields<N>>() {
-                if !fields.is_empty() {
-                    write!(writer, "{{{fields}}}")?;
-                }
-            }
-            writer.write_char(':')?;
-        }
-        if seen {
-            writer.write_char(' ')?;
-        }
-    }
+/// The rest of `<time>  INFO request{<span's fields>}: scs_series::access: answered name=value …`
+fn text_line(writer: &mut Writer<'_>, event: &Event<'_>) -> fmt::Result {
     writer.write_str(ACCESS_LOG)?;
     writer.write_str(": ")?;
-    let mut fields = TextVisitor { writer, first: true, result: Ok(()) };
+    let mut fields = Fields { writer, first: true, result: Ok(()), json: false };
     event.record(&mut fields);
     fields.result?;
     writer.write_char('\n')
 }
 
-/// `{"timestamp":…,"level":"INFO","fields":{…},"target":"scs_series::access","span":{…}}`
-fn json_line<S, N, T>(
-    timer: &T,
-    ctx: &FmtContext<'_, S, N>,
+/// `{"timestamp":…,"level":"INFO","fields":{…},"target":"scs_series::access","span":{…}}`, where
+/// `span` is the current span's name and its fields as a JSON object's text.
+fn json_line(
     writer: &mut Writer<'_>,
+    time: &str,
+    span: Option<(&str, &str)>,
     event: &Event<'_>,
-) -> fmt::Result
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-    T: FormatTime,
-{
-    let mut timestamp = String::with_capacity(32);
-    timer.format_time(&mut Writer::new(&mut timestamp))?;
+) -> fmt::Result {
     writer.write_str("{\"timestamp\":")?;
-    json_string(writer, &timestamp)?;
+    json_string(writer, time)?;
     writer.write_str(",\"level\":\"INFO\",\"fields\":{")?;
-    let mut fields = JsonVisitor { writer, first: true, result: Ok(()) };
+    let mut fields = Fields { writer, first: true, result: Ok(()), json: true };
     event.record(&mut fields);
     fields.result?;
     writer.write_str("},\"target\":")?;
     json_string(writer, ACCESS_LOG)?;
-    if let Some(span) = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current()) {
-        // The span's fields are kept as a JSON object's text: written as they are, with the
-        // span's name added last, as tracing-subscriber writes them.
+    if let Some((name, fields)) = span {
+        // The span's fields as they are, with its name added last, as tracing-subscriber
+        // writes them.
         writer.write_str(",\"span\":{")?;
-        if let Some(fields) = span.extensions().get::<FormattedFields<N>>() {
-            let inner = fields.strip_prefix('{').and_then(|f| f.strip_suffix('}')).unwrap_or_default();
-            if !inner.is_empty() {
-                writer.write_str(inner)?;
-                writer.write_char(',')?;
-            }
+        let inner = fields.strip_prefix('{').and_then(|f| f.strip_suffix('}')).unwrap_or_default();
+        if !inner.is_empty() {
+            writer.write_str(inner)?;
+            writer.write_char(',')?;
         }
         writer.write_str("\"name\":")?;
-        json_string(writer, span.metadata().name())?;
+        json_string(writer, name)?;
         writer.write_char('}')?;
     }
     writer.write_str("}\n")
 }
 
-/// Fields as the text format writes them: the message bare, the others `name=value` with
-/// `Debug` values, separated by spaces.
-struct TextVisitor<'a, 'w> {
+/// An event's fields, written as the text format writes them (the message bare, the others
+/// `name=value` with `Debug` values, separated by spaces) or as the JSON format does (strings
+/// and `Debug` values as JSON strings, numbers and booleans as themselves).
+struct Fields<'a, 'w> {
     writer: &'a mut Writer<'w>,
     first: bool,
     result: fmt::Result,
+    json: bool,
 }
 
-impl Visit for TextVisitor<'_, '_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+impl Fields<'_, '_> {
+    /// Writes one field: its separator, its name (none for the text's message), and its value.
+    fn field(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>, bool) -> fmt::Result) {
         if self.result.is_err() {
             return;
         }
-        let separator = if std::mem::take(&mut self.first) { "" } else { " " };
-        self.result = if field.name() == "message" {
-            write!(self.writer, "{separator}{value:?}")
-        } else {
-            write!(self.writer, "{separator}{}={value:?}", field.name())
-        };
-    }
-}
-
-/// Fields as the JSON format writes them: strings and `Debug` values as JSON strings, numbers
-/// and booleans as themselves.
-struct JsonVisitor<'a, 'w> {
-    writer: &'a mut Writer<'w>,
-    first: bool,
-    result: fmt::Result,
-}
-
-impl JsonVisitor<'_, '_> {
-    fn entry(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
-        if self.result.is_err() {
-            return;
-        }
-        let writer = &mut *self.writer;
-        let comma = !std::mem::take(&mut self.first);
+        let (writer, json) = (&mut *self.writer, self.json);
+        let first = std::mem::take(&mut self.first);
         self.result = (|| {
-            if comma {
-                writer.write_char(',')?;
+            match (json, first) {
+                (true, false) => writer.write_char(',')?,
+                (false, false) => writer.write_char(' ')?,
+                _ => {}
             }
-            json_string(writer, field.name())?;
-            writer.write_char(':')?;
-            value(writer)
+            if json {
+                json_string(writer, field.name())?;
+                writer.write_char(':')?;
+            } else if field.name() != "message" {
+                write!(writer, "{}=", field.name())?;
+            }
+            value(writer, json)
         })();
     }
 }
 
-impl Visit for JsonVisitor<'_, '_> {
+impl Visit for Fields<'_, '_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.entry(field, |w| json_string(w, &format!("{value:?}")));
+        self.field(
+            field,
+            |w, json| if json { json_string(w, &format!("{value:?}")) } else { write!(w, "{value:?}") },
+        );
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.entry(field, |w| json_string(w, value));
+        self.field(field, |w, json| if json { json_string(w, value) } else { write!(w, "{value:?}") });
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field, |w| write!(w, "{value}"));
+        self.field(field, |w, _| write!(w, "{value}"));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field, |w| write!(w, "{value}"));
+        self.field(field, |w, _| write!(w, "{value}"));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field, |w| write!(w, "{value}"));
+        self.field(field, |w, _| write!(w, "{value}"));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        // As serde_json writes a float: shortest round trip, `null` for what JSON cannot hold.
-        self.entry(field, |w| match serde_json::Number::from_f64(value) {
-            Some(number) => write!(w, "{number}"),
-            None => w.write_str("null"),
+        // JSON as serde_json writes a float: shortest round trip, `null` for what JSON cannot
+        // hold; text as `Debug` writes it.
+        self.field(field, |w, json| match (json, serde_json::Number::from_f64(value)) {
+            (true, Some(number)) => write!(w, "{number}"),
+            (true, None) => w.write_str("null"),
+            (false, _) => write!(w, "{value:?}"),
         });
     }
 }

@@ -13,11 +13,13 @@ pub struct Clock;
 impl FormatTime for Clock {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
         let now = std::time::SystemTime::now();
-        // humantime panics on a time before 1970: a clock that wrong gets tracing's own.
+        // humantime panics on a time before 1970 and refuses one past 9999 (before writing
+        // anything): a clock that wrong gets tracing-subscriber's own formatting.
         if now < std::time::UNIX_EPOCH {
             return tracing_subscriber::fmt::time::SystemTime.format_time(w);
         }
         write!(w, "{}", humantime::format_rfc3339_micros(now))
+            .or_else(|_| tracing_subscriber::fmt::time::SystemTime.format_time(w))
     }
 }
 

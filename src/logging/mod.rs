@@ -37,6 +37,8 @@ pub fn init(format: LogFormat) -> Flush {
     // codes, and writing them cost the per-request line time.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let writer = LogWriter::new(std::io::stderr());
+    // `access::Lines` writes access lines in the default layout itself: a change here to what a
+    // line shows (thread names, file and line, span lists) must be made there too.
     let timer = clock::Clock;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -220,6 +220,14 @@ async fn every_request_gets_an_id_and_one_json_log_line_without_secrets() {
         .await
         .expect("sent");
     assert_eq!(mine.headers()["x-request-id"], "client-chosen-id", "a client's id is kept");
+    let odd = client
+        .get(format!("{}?query={{__typename}}", server.url))
+        .header("x-request-id", "two words}")
+        .send()
+        .await
+        .expect("sent");
+    let replaced = odd.headers()["x-request-id"].to_str().expect("ascii");
+    assert_eq!(replaced.len(), 36, "an id that is not a plain token is replaced by a UUID: {replaced}");
 
     let mut line = None;
     while line.is_none() {
