@@ -6,7 +6,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
 /// The log's timestamps: tracing-subscriber's (RFC 3339, UTC, to the microsecond) written by
-/// humantime, which formats them in a tenth of the instructions.
+/// humantime, which formats them in about half the instructions (1.0–1.4k a line, not 2.4k).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Clock;
 
