@@ -73,6 +73,7 @@ pub fn log(method: &Method, path: &str, response: &Response, latency: Duration) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logging::sink::Sink;
 
     fn with_id(id: &[u8]) -> Request {
         let mut request = Request::new(axum::body::Body::empty());
@@ -103,32 +104,15 @@ mod tests {
 
     /// What `log` writes for an answer of `status`, through a real subscriber.
     fn logged(status: axum::http::StatusCode) -> String {
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-        let sink = lines.clone();
-        let subscriber =
-            tracing_subscriber::fmt().with_ansi(false).with_writer(move || Sink(sink.clone())).finish();
+        let sink = Sink::default();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(sink.clone()).finish();
         let mut response = Response::new(axum::body::Body::empty());
         *response.status_mut() = status;
         response.extensions_mut().insert(Outcome { codes: vec!["UNAVAILABLE".into()], ..Default::default() });
         tracing::subscriber::with_default(subscriber, || {
             log(&Method::GET, "/ready", &response, Duration::from_micros(1_250));
         });
-        let text = lines.lock().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
-        text
-    }
-
-    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Sink {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            if let Ok(mut lines) = self.0.lock() {
-                lines.extend_from_slice(bytes);
-            }
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        sink.text()
     }
 
     #[test]

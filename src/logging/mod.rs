@@ -9,6 +9,8 @@
 
 mod access;
 mod clock;
+#[cfg(test)]
+pub(crate) mod sink;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -207,27 +209,8 @@ impl<'a, W: Write + 'a> MakeWriter<'a> for LogWriter<W> {
 
 #[cfg(test)]
 mod tests {
+    use super::sink::Sink;
     use super::*;
-
-    /// An output the test can read while the writer holds it.
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Sink {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            lock(&self.0).extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Sink {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&lock(&self.0)).into_owned()
-        }
-    }
 
     fn line(writer: &LogWriter<Sink>, access: bool, text: &str) {
         let mut line = Line { writer, gathered: access };
